@@ -1,0 +1,33 @@
+/** The counting algorithms a rule can use. See README "Algorithms". */
+export type Algorithm = 'fixed-window' | 'sliding-window' | 'gcra';
+
+/** The algorithm names accepted in options and rules. */
+export const ALGORITHMS: readonly Algorithm[] = ['fixed-window', 'sliding-window', 'gcra'];
+
+/**
+ * Where one limit stands for one identity, as reported to the caller.
+ * All durations are in milliseconds.
+ */
+export interface LimitStatus {
+  /** Hits still admitted after this request (0 when it was rejected). */
+  remaining: number;
+  /** ms until this limit gives more quota (window reset, oldest hit expiring, next GCRA token). */
+  resetMs: number;
+  /** ms until a request would be admitted by this limit; 0 when it admits now. */
+  retryAfterMs: number;
+}
+
+/**
+ * One counting algorithm over one key, as a pair of pure steps on a state object it owns.
+ * `check` decides without changing anything; `record` is called only when every limit of the
+ * request admitted (all-or-nothing). Times are ms timestamps from the storage's clock.
+ */
+export interface WindowAlgorithm<State = unknown> {
+  readonly name: Algorithm;
+  /** Whether one more hit is admitted now; writes remaining/reset/retry into `status`. */
+  check(state: State | undefined, now: number, limit: number, windowMs: number, status: LimitStatus): boolean;
+  /** Records one admitted hit and returns the state to keep (the same object, updated, when it exists). */
+  record(state: State | undefined, now: number, limit: number, windowMs: number): State;
+  /** The ms timestamp from which the state holds nothing (it can be dropped). */
+  expiresAt(state: State, windowMs: number): number;
+}

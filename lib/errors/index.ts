@@ -1,0 +1,3 @@
+export * from './empty-information.error.js';
+export * from './invalid-rate-limit-config.error.js';
+export * from './rate-limit-exceeded.exception.js';

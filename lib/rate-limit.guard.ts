@@ -1,0 +1,162 @@
+import {
+  HttpException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Identity } from './auth/rate-limit-auth.interface.js';
+import { EmptyInformation } from './errors/empty-information.error.js';
+import { RateLimitExceededException } from './errors/rate-limit-exceeded.exception.js';
+import {
+  RATE_LIMIT_IDENTIFY,
+  RATE_LIMIT_PATTERNS,
+  RATE_LIMIT_RULES,
+  RATE_LIMIT_SETTINGS,
+  SKIP_RATE_LIMIT,
+} from './rate-limit.constants.js';
+import type { RateLimitInfo, ResolvedRateLimitOptions } from './rate-limit.options.js';
+import { RateLimitService } from './rate-limit.service.js';
+import type { CompiledRule } from './rules/rule-compiler.js';
+import { RuleList } from './rules/rule-list.js';
+import type { PatternRules } from './rules/pattern-rules.js';
+import type { Rule } from './rules/rule.interface.js';
+import { normalizePath } from './utils/normalize-path.js';
+import { setHeader, writeRateLimitHeaders } from './utils/rate-limit-headers.js';
+
+/** Resolves the identity of a request with the module's auth providers. */
+export type IdentifyFunction = (context: ExecutionContext) => Promise<Required<Identity>>;
+
+/** What a route's decorators say, read once per handler. */
+export interface RouteRateLimit {
+  /** Rules of `@RateLimit` (handler over controller), compiled; undefined without the decorator. */
+  list?: RuleList;
+  /** Groups exempted by `@SkipRateLimit`; `'all'` for everyone. */
+  skip?: ReadonlySet<string> | 'all';
+}
+
+/**
+ * The global guard `RateLimitModule` registers. Per request: find the rule lists that apply (route
+ * decorators and matching config patterns), identify the caller once, select each list's rule for
+ * the caller's group and method, and check every limit in one storage call. Subclass it and pass
+ * the subclass as `guard` to `forRoot` to change one step.
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  private readonly routes = new WeakMap<Function, Map<Function, RouteRateLimit>>();
+
+  constructor(
+    protected readonly reflector: Reflector,
+    protected readonly service: RateLimitService,
+    @Inject(RATE_LIMIT_SETTINGS) protected readonly settings: ResolvedRateLimitOptions,
+    @Inject(RATE_LIMIT_PATTERNS) protected readonly patterns: PatternRules[],
+    @Inject(RATE_LIMIT_IDENTIFY) protected readonly identifyCaller: IdentifyFunction,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const route = this.routeRateLimit(context);
+    if (route.skip === 'all') return true;
+    const request = context.switchToHttp().getRequest();
+    const lists = this.ruleLists(request, route);
+    if (lists.length === 0) return true;
+
+    const identity = await this.identify(context);
+    if (route.skip?.has(identity.group)) return true;
+    const rules = this.selectRules(lists, identity, request.method);
+    if (rules.length === 0) return true;
+
+    const info = await this.service.limit(identity, rules);
+    const response = context.switchToHttp().getResponse();
+    writeRateLimitHeaders(response, this.settings.headers, info.limits);
+    if (info.allowed || this.settings.dryRun) return true;
+    setHeader(response, 'Retry-After', info.retryAfter);
+    await this.onBlocked(context, info);
+    throw new RateLimitExceededException(info.retryAfter);
+  }
+
+  /** The route's decorator metadata, compiled on the first request and cached. */
+  protected routeRateLimit(context: ExecutionContext): RouteRateLimit {
+    const controller = context.getClass();
+    const handler = context.getHandler();
+    let handlers = this.routes.get(controller);
+    if (handlers === undefined) this.routes.set(controller, (handlers = new Map()));
+    let route = handlers.get(handler);
+    if (route === undefined) {
+      route = this.readRoute(controller, handler);
+      handlers.set(handler, route);
+    }
+    return route;
+  }
+
+  /** Every rule list that applies to the request: the route's, then each matching config pattern's. */
+  protected ruleLists(request: any, route: RouteRateLimit): RuleList[] {
+    const lists: RuleList[] = route.list ? [route.list] : [];
+    if (this.patterns.length > 0) {
+      const path = normalizePath(request.originalUrl ?? request.url);
+      for (const pattern of this.patterns) if (pattern.regex.test(path)) lists.push(pattern.list);
+    }
+    return lists;
+  }
+
+  /** The caller's identity; auth failures go to `onAuthError` (default: 401 naming the cause). */
+  protected async identify(context: ExecutionContext): Promise<Required<Identity>> {
+    try {
+      return await this.identifyCaller(context);
+    } catch (error) {
+      const { onAuthError } = this.settings;
+      if (onAuthError === undefined) throw defaultAuthError(error);
+      const fallback = await onAuthError(error, context);
+      try {
+        return normalizeIdentity(fallback);
+      } catch (invalid) {
+        throw defaultAuthError(invalid);
+      }
+    }
+  }
+
+  /** From each list, its first rule for the identity's group and the request method. */
+  protected selectRules(lists: readonly RuleList[], identity: Required<Identity>, method: string): CompiledRule[] {
+    const rules: CompiledRule[] = [];
+    for (const list of lists) {
+      const rule = list.select(identity.group, method);
+      if (rule !== undefined && rule.limits.length > 0) rules.push(rule);
+    }
+    return rules;
+  }
+
+  /** Runs the `onBlocked` option, which may throw its own exception instead of the 429. */
+  protected async onBlocked(context: ExecutionContext, info: RateLimitInfo): Promise<void> {
+    await this.settings.onBlocked?.(context, info);
+  }
+
+  private readRoute(controller: Function, handler: Function): RouteRateLimit {
+    const targets = [handler, controller];
+    const rules = this.reflector.getAllAndOverride<Rule[] | undefined>(RATE_LIMIT_RULES, targets);
+    const skip = this.reflector.getAllAndOverride<string[] | undefined>(SKIP_RATE_LIMIT, targets);
+    const id = `${controller.name}.${handler.name}`;
+    return {
+      list: rules && new RuleList({ kind: 'route', id, label: `@RateLimit on ${id}` }, rules, this.settings),
+      skip: skip === undefined ? undefined : skip.length === 0 ? 'all' : new Set(skip),
+    };
+  }
+}
+
+/** Checks an identity returned by an auth provider or `onAuthError`, filling the default group. */
+export function normalizeIdentity(identity: Identity): Required<Identity> {
+  const user: unknown = identity?.user;
+  if ((typeof user !== 'string' && typeof user !== 'number') || user === '') {
+    throw new EmptyInformation(`An auth provider returned ${JSON.stringify(identity)}: expected { user: string }`);
+  }
+  const group = identity.group;
+  return { user: String(user), group: typeof group === 'string' && group !== '' ? group : 'default' };
+}
+
+function defaultAuthError(error: unknown): HttpException {
+  if (error instanceof HttpException) return error;
+  const cause = error instanceof Error ? error.message : String(error);
+  const reason = error instanceof EmptyInformation ? 'no identity' : 'invalid credentials';
+  return new UnauthorizedException(`Rate limiting could not identify the caller (${reason}): ${cause}`);
+}

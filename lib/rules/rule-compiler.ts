@@ -1,0 +1,156 @@
+import { ALGORITHMS, type Algorithm } from '../algorithms/algorithm.interface.js';
+import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
+import type { BlockScope } from '../storage/rate-limit-storage.interface.js';
+import { scopeKey, type ScopeKind } from '../utils/keys.js';
+import { PERIODS, type PeriodName, type Rule } from './rule.interface.js';
+
+const PERIOD_NAMES = Object.keys(PERIODS) as PeriodName[];
+const RULE_KEYS = new Set<string>([
+  'group',
+  'method',
+  ...PERIOD_NAMES,
+  'limit',
+  'window',
+  'blockTime',
+  'zone',
+  'algorithm',
+]);
+
+/** The group a rule or identity has when it names none. */
+export const DEFAULT_GROUP = 'default';
+
+/** One limit of a compiled rule: `limit` hits per `windowMs` on one counter. */
+export interface CompiledLimit {
+  /** Policy name in the RateLimit headers: the period name, or `<window>s` for a custom window. */
+  name: string;
+  limit: number;
+  windowMs: number;
+  /** Window in whole seconds, as shown in `RateLimit-Policy` (`w=`). */
+  windowSeconds: number;
+  algorithm: Algorithm;
+  /** Counter key, relative to the identity key. */
+  key: string;
+}
+
+/** A validated rule with its keys computed, ready for the hot path. */
+export interface CompiledRule {
+  group: string;
+  /** Upper-case HTTP method, or `*`. */
+  method: string;
+  /** Empty for a rule that only exempts its group. */
+  limits: CompiledLimit[];
+  /** The block scope of the rule (duration 0 when it has no `blockTime`). */
+  block: BlockScope;
+}
+
+/** Where a list of rules comes from: it names the counting scope and appears in error messages. */
+export interface RuleSource {
+  kind: Exclude<ScopeKind, 'zone'>;
+  id: string;
+  /** Human description for error messages, e.g. `pattern "^/login" in RateLimitModule config`. */
+  label: string;
+}
+
+/** Settings of the module that a compiled rule depends on. */
+export interface CompileDefaults {
+  algorithm: Algorithm;
+}
+
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
+const isPositive = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0;
+
+/** Throws `InvalidRateLimitConfigError` naming `label` and the field when `algorithm` is not known. */
+export function validateAlgorithm(algorithm: unknown, label: string): asserts algorithm is Algorithm {
+  if (!ALGORITHMS.includes(algorithm as Algorithm)) {
+    throw new InvalidRateLimitConfigError(
+      `Unknown algorithm ${JSON.stringify(algorithm)} in ${label}: use one of ${ALGORITHMS.map((a) => `'${a}'`).join(', ')}.`,
+    );
+  }
+}
+
+/**
+ * Checks a rule's shape and values; throws `InvalidRateLimitConfigError` naming `label`, the rule's
+ * index and the offending field otherwise.
+ */
+export function validateRule(rule: unknown, index: number, label: string): asserts rule is Rule {
+  const where = `rule ${index} of ${label}`;
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid ${where}: expected an object like { minute: 10 }, got ${JSON.stringify(rule)}.`,
+    );
+  }
+  const fields = rule as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    if (!RULE_KEYS.has(key)) {
+      throw new InvalidRateLimitConfigError(
+        `Unknown key "${key}" in ${where}: known keys are ${[...RULE_KEYS].join(', ')}.`,
+      );
+    }
+  }
+  for (const key of [...PERIOD_NAMES, 'limit'] as const) {
+    const value = fields[key];
+    if (value !== undefined && !isCount(value)) {
+      throw new InvalidRateLimitConfigError(
+        `Invalid "${key}" in ${where}: ${JSON.stringify(value)} is not a whole number of hits >= 0.`,
+      );
+    }
+  }
+  if ((fields.limit === undefined) !== (fields.window === undefined)) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid ${where}: "limit" and "window" go together (limit hits per window seconds); give both or neither.`,
+    );
+  }
+  if (fields.window !== undefined && !isPositive(fields.window)) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid "window" in ${where}: ${JSON.stringify(fields.window)} is not a positive number of seconds.`,
+    );
+  }
+  if (fields.blockTime !== undefined && !(fields.blockTime === 0 || isPositive(fields.blockTime))) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid "blockTime" in ${where}: ${JSON.stringify(fields.blockTime)} is not a number of seconds >= 0.`,
+    );
+  }
+  for (const key of ['group', 'method', 'zone'] as const) {
+    const value = fields[key];
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
+      throw new InvalidRateLimitConfigError(
+        `Invalid "${key}" in ${where}: expected a non-empty string, got ${JSON.stringify(value)}.`,
+      );
+    }
+  }
+  if (fields.algorithm !== undefined) validateAlgorithm(fields.algorithm, where);
+}
+
+/** Validates a list of rules (see `validateRule`). */
+export function validateRules(rules: unknown, label: string): asserts rules is Rule[] {
+  if (!Array.isArray(rules)) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid ${label}: expected an array of rules, got ${JSON.stringify(rules)}.`,
+    );
+  }
+  rules.forEach((rule, index) => validateRule(rule, index, label));
+}
+
+/** Turns a validated rule into its hot-path form: limits with their counter keys, block scope. */
+export function compileRule(rule: Rule, source: RuleSource, defaults: CompileDefaults): CompiledRule {
+  const method = rule.method === undefined ? '*' : rule.method.toUpperCase();
+  const scope = rule.zone !== undefined ? scopeKey('zone', rule.zone, '*') : scopeKey(source.kind, source.id, method);
+  const algorithm = rule.algorithm ?? defaults.algorithm;
+  const limits: CompiledLimit[] = [];
+  const add = (name: string, limit: number, windowSeconds: number) => {
+    const windowMs = Math.round(windowSeconds * 1000);
+    limits.push({ name, limit, windowMs, windowSeconds, algorithm, key: `${scope}:${windowMs}:${algorithm}` });
+  };
+  for (const period of PERIOD_NAMES) {
+    const limit = rule[period];
+    if (limit !== undefined) add(period, limit, PERIODS[period]);
+  }
+  if (rule.limit !== undefined && rule.window !== undefined) add(`${rule.window}s`, rule.limit, rule.window);
+  return {
+    group: rule.group ?? DEFAULT_GROUP,
+    method,
+    limits,
+    block: { key: `${scope}:block`, durationMs: Math.round((rule.blockTime ?? 0) * 1000) },
+  };
+}

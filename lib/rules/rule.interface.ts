@@ -1,0 +1,44 @@
+import type { Algorithm } from '../algorithms/algorithm.interface.js';
+
+/**
+ * One rate-limiting rule, as in asgi-ratelimit. Periods are hit counts: `{ minute: 10 }` admits
+ * 10 hits per minute. A rule without any period exempts its group (`{ group: 'admin' }`).
+ */
+export interface Rule {
+  /** Group of callers the rule applies to. Default `'default'`. */
+  group?: string;
+  /** HTTP method the rule applies to, case-insensitive. Default `'*'` (every method). */
+  method?: string;
+  /** Hits per second. */
+  second?: number;
+  /** Hits per minute (60 s). */
+  minute?: number;
+  /** Hits per hour (3600 s). */
+  hour?: number;
+  /** Hits per day (86400 s). */
+  day?: number;
+  /** Hits per month (31 days). */
+  month?: number;
+  /** Hits per custom `window`; give both or neither. */
+  limit?: number;
+  /** Length of the custom period in seconds; give both or neither. */
+  window?: number;
+  /** Seconds the caller is blocked in this rule's scope after this rule rejects it. */
+  blockTime?: number;
+  /** Rules with the same zone share counters, whatever pattern or route they come from. */
+  zone?: string;
+  /** Counting algorithm for this rule; default the module's `algorithm`. */
+  algorithm?: Algorithm;
+}
+
+/** Seconds in each named period. */
+export const PERIODS = {
+  second: 1,
+  minute: 60,
+  hour: 3600,
+  day: 86400,
+  month: 31 * 86400,
+} as const;
+
+/** Names of the named periods, shortest first. */
+export type PeriodName = keyof typeof PERIODS;

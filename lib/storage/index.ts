@@ -1,0 +1,2 @@
+export * from './rate-limit-storage.interface.js';
+export * from './memory.storage.js';

@@ -1,0 +1,131 @@
+import { WINDOW_ALGORITHMS, type LimitStatus } from '../algorithms/index.js';
+import type { ConsumeRequest, ConsumeResult, RateLimitStorage } from './rate-limit-storage.interface.js';
+
+/** Options of `MemoryStorage`. */
+export interface MemoryStorageOptions {
+  /** Current time in ms; defaults to `Date.now`. Inject a fake clock in tests. */
+  clock?: () => number;
+}
+
+interface BlockState {
+  until: number;
+}
+
+/** All state of one identity, dropped as a whole once every part of it has expired. */
+interface IdentityEntry {
+  states: Map<string, unknown>;
+  /** ms timestamp after which nothing in `states` matters any more. */
+  expiresAt: number;
+}
+
+/** Entries examined for expiry per `consume` call: reclaiming memory costs O(1) per request. */
+const SWEEP_STEPS = 4;
+
+/**
+ * The default storage: counters in this process's memory. Exact for one process (every
+ * `consume` is synchronous, hence atomic); use `RedisStorage` to share limits between instances.
+ * Starts no timers: expired identities are reclaimed a few at a time as requests arrive.
+ */
+export class MemoryStorage implements RateLimitStorage {
+  private readonly entries = new Map<string, IdentityEntry>();
+  private readonly clock: () => number;
+  private sweeper: Iterator<[string, IdentityEntry]> = this.entries.entries();
+
+  constructor(options: MemoryStorageOptions = {}) {
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Number of identities with live state (for tests and metrics). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  consume(request: ConsumeRequest): ConsumeResult {
+    const now = this.clock();
+    this.sweep(now, SWEEP_STEPS);
+    const entry = this.entries.get(request.identityKey);
+    const { limits, blocks } = request;
+    const statuses: LimitStatus[] = new Array(limits.length);
+
+    let blockedUntil = 0;
+    if (entry !== undefined) {
+      for (const scope of blocks) {
+        const block = entry.states.get(scope.key) as BlockState | undefined;
+        if (block !== undefined && block.until > now && block.until > blockedUntil) blockedUntil = block.until;
+      }
+    }
+    if (blockedUntil > 0) {
+      const wait = blockedUntil - now;
+      for (let i = 0; i < limits.length; i++) statuses[i] = { remaining: 0, resetMs: wait, retryAfterMs: wait };
+      return { allowed: false, retryAfterMs: wait, blocked: true, limits: statuses };
+    }
+
+    let allowed = true;
+    let retryAfterMs = 0;
+    for (let i = 0; i < limits.length; i++) {
+      const limit = limits[i];
+      const status: LimitStatus = { remaining: 0, resetMs: 0, retryAfterMs: 0 };
+      statuses[i] = status;
+      const state = entry?.states.get(limit.key);
+      if (!WINDOW_ALGORITHMS[limit.algorithm].check(state, now, limit.limit, limit.windowMs, status)) {
+        allowed = false;
+        if (status.retryAfterMs > retryAfterMs) retryAfterMs = status.retryAfterMs;
+      }
+    }
+    if (request.peek) return { allowed, retryAfterMs, blocked: false, limits: statuses };
+
+    const target = entry ?? this.createEntry(request.identityKey);
+    if (allowed) {
+      for (const limit of limits) {
+        const algorithm = WINDOW_ALGORITHMS[limit.algorithm];
+        const state = algorithm.record(target.states.get(limit.key), now, limit.limit, limit.windowMs);
+        target.states.set(limit.key, state);
+        const expiresAt = algorithm.expiresAt(state, limit.windowMs);
+        if (expiresAt > target.expiresAt) target.expiresAt = expiresAt;
+      }
+      return { allowed, retryAfterMs, blocked: false, limits: statuses };
+    }
+
+    let blocked = false;
+    for (let i = 0; i < limits.length; i++) {
+      const scope = blocks[limits[i].block];
+      if (statuses[i].retryAfterMs === 0 || scope.durationMs <= 0) continue;
+      const until = now + scope.durationMs;
+      target.states.set(scope.key, { until } satisfies BlockState);
+      if (until > target.expiresAt) target.expiresAt = until;
+      if (scope.durationMs > retryAfterMs) retryAfterMs = scope.durationMs;
+      blocked = true;
+    }
+    if (target.states.size === 0) this.entries.delete(request.identityKey);
+    return { allowed, retryAfterMs, blocked, limits: statuses };
+  }
+
+  reset(identityKey: string): void {
+    this.entries.delete(identityKey);
+  }
+
+  /** Drops every expired identity now (normally done a few entries per request). */
+  sweepAll(): void {
+    this.sweep(this.clock(), this.entries.size);
+  }
+
+  private createEntry(identityKey: string): IdentityEntry {
+    const entry: IdentityEntry = { states: new Map(), expiresAt: 0 };
+    this.entries.set(identityKey, entry);
+    return entry;
+  }
+
+  /** Examines up to `steps` entries, continuing where the previous call stopped. */
+  private sweep(now: number, steps: number): void {
+    for (let i = 0; i < steps; i++) {
+      let next = this.sweeper.next();
+      if (next.done) {
+        this.sweeper = this.entries.entries();
+        next = this.sweeper.next();
+        if (next.done) return;
+      }
+      const [key, entry] = next.value;
+      if (entry.expiresAt <= now) this.entries.delete(key);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import type { Algorithm, LimitStatus } from '../algorithms/algorithm.interface.js';
+
+/** One limit to check for a request: `limit` hits per `windowMs` on the counter `key`. */
+export interface LimitCheck {
+  /** Counter key, relative to `ConsumeRequest.identityKey`. */
+  key: string;
+  /** Hits admitted per window; 0 rejects every hit. */
+  limit: number;
+  /** Window length in ms. */
+  windowMs: number;
+  algorithm: Algorithm;
+  /** Index into `ConsumeRequest.blocks` of the scope this limit belongs to. */
+  block: number;
+}
+
+/** A scope in which the identity can be blocked. */
+export interface BlockScope {
+  /** Block key, relative to `ConsumeRequest.identityKey`. */
+  key: string;
+  /** ms the identity is blocked in this scope when one of its limits rejects; 0 = never blocked. */
+  durationMs: number;
+}
+
+/**
+ * Everything one request asks of a storage, answered in one atomic step: if the identity is
+ * blocked in any scope, reject; else check every limit and record a hit in all of them only if
+ * all admit (a rejected request consumes nothing); a rejecting limit whose scope has a block
+ * duration blocks the identity in that scope.
+ */
+export interface ConsumeRequest {
+  /**
+   * Prefix shared by every key of this identity, e.g. `ratelimit:{alice}`. The `{...}` part is
+   * the Redis Cluster hash tag, so all keys of one request live in one slot.
+   */
+  identityKey: string;
+  limits: readonly LimitCheck[];
+  blocks: readonly BlockScope[];
+  /** Decide without recording anything (RateLimitService.check). */
+  peek?: boolean;
+}
+
+/** A storage's answer to a `ConsumeRequest`. Durations in ms. */
+export interface ConsumeResult {
+  allowed: boolean;
+  /** ms until the request could be admitted; 0 when allowed. */
+  retryAfterMs: number;
+  /** True when the request was rejected because of a block (new or standing). */
+  blocked: boolean;
+  /** One status per `ConsumeRequest.limits` entry, same order. */
+  limits: LimitStatus[];
+}
+
+/**
+ * Where counters live. Implement it to keep counts elsewhere; `MemoryStorage` and `RedisStorage`
+ * are the built-in ones. `consume` must be atomic per identity: concurrent requests never admit
+ * more than the limits allow.
+ */
+export interface RateLimitStorage {
+  /** Checks and, unless `request.peek`, records one request against every limit at once. */
+  consume(request: ConsumeRequest): ConsumeResult | Promise<ConsumeResult>;
+  /** Forgets every counter and block of one identity (`identityKey` as in `ConsumeRequest`). */
+  reset(identityKey: string): void | Promise<void>;
+}

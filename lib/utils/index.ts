@@ -1,0 +1,3 @@
+export * from './keys.js';
+export * from './normalize-path.js';
+export * from './rate-limit-headers.js';
