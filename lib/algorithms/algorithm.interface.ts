@@ -18,9 +18,11 @@ export interface LimitStatus {
 }
 
 /**
- * One counting algorithm over one key, as a pair of pure steps on a state object it owns.
- * `check` decides without changing anything; `record` is called only when every limit of the
- * request admitted (all-or-nothing). Times are ms timestamps from the storage's clock.
+ * One counting algorithm over one key, as two steps on a state object it owns. `check` decides and
+ * records nothing (it may drop parts of the state that have expired); `record` is called only when
+ * every limit of the request admitted (all-or-nothing). Times are whole-ms timestamps from the
+ * storage's clock, `windowMs` a whole number of ms >= 1; reported durations are whole ms, rounded up.
+ * Each algorithm's file documents the exact semantics that every storage must reproduce.
  */
 export interface WindowAlgorithm<State = unknown> {
   readonly name: Algorithm;

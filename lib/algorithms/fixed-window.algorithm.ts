@@ -1,14 +1,25 @@
 import type { WindowAlgorithm } from './algorithm.interface.js';
 
-interface FixedWindowState {
+/** The window of one key. */
+export interface FixedWindowState {
+  /** Hits admitted in the window. */
   count: number;
   /** ms timestamp at which the window closes. */
   resetAt: number;
 }
 
 /**
- * Fixed window opened by the first admitted hit: at most `limit` hits until `windowMs` later,
- * then a fresh window opens with the next admitted hit (asgi-ratelimit's Redis backend).
+ * Fixed window opened by the first admitted hit (asgi-ratelimit's Redis backend). Exact semantics,
+ * which every storage reproduces (the Redis script included):
+ *
+ * - The window is open while `now < resetAt`. A hit admitted when no window is open opens one:
+ *   `count = 1`, `resetAt = now + windowMs`; a hit admitted in an open window adds 1 to `count`.
+ * - Admitted iff `limit > 0` and (no window is open, or `count < limit`).
+ * - `remaining` = `limit - count - 1` after this hit (`limit - 1` when it opens a window).
+ *   `resetMs` = `resetAt - now` (`windowMs` when it opens a window).
+ * - Rejected: `retryAfterMs = resetMs = resetAt - now` (>= 1 ms with whole-ms times). A limit of 0
+ *   rejects with `windowMs`. Durations are whole ms, rounded up.
+ * - The state can be dropped from `resetAt`.
  */
 export const fixedWindow: WindowAlgorithm<FixedWindowState> = {
   name: 'fixed-window',
@@ -21,7 +32,7 @@ export const fixedWindow: WindowAlgorithm<FixedWindowState> = {
       status.retryAfterMs = allowed ? 0 : windowMs;
       return allowed;
     }
-    const resetMs = state.resetAt - now;
+    const resetMs = Math.ceil(state.resetAt - now);
     status.resetMs = resetMs;
     if (state.count < limit) {
       status.remaining = limit - state.count - 1;

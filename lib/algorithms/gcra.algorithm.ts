@@ -1,52 +1,94 @@
-import type { WindowAlgorithm } from './algorithm.interface.js';
+import type { LimitStatus, WindowAlgorithm } from './algorithm.interface.js';
 
-interface GcraState {
-  /** Theoretical arrival time (ms timestamp): when the bucket is empty again. */
+/**
+ * The theoretical arrival time (TAT) of one key: `tat + rest / limit` ms, the time at which the
+ * bucket is full again. Kept as two integers so that every storage computes it without rounding.
+ */
+export interface GcraState {
+  /** Whole ms part of the TAT (ms timestamp). */
   tat: number;
+  /** Fractional part of the TAT in 1/limit ms: an integer in `[0, limit)`. */
+  rest: number;
 }
 
-/** Float tolerance (ms) so that `limit` hits of `windowMs / limit` each fit in `windowMs` exactly. */
-const EPSILON_MS = 1e-6;
+/** The TAT after one more hit: `max(TAT, now) + windowMs / limit`, in `GcraState` form. */
+function nextArrival(state: GcraState | undefined, now: number, limit: number, windowMs: number, out: GcraState): void {
+  let tat = now;
+  let rest = 0;
+  if (state !== undefined && state.tat >= now) {
+    tat = state.tat;
+    rest = state.rest;
+    // A rest from a different limit (the rule changed) is rounded up to the next whole ms.
+    if (rest >= limit) {
+      tat++;
+      rest = 0;
+    }
+  }
+  const step = Math.floor(windowMs / limit);
+  rest += windowMs - step * limit;
+  tat += step;
+  if (rest >= limit) {
+    rest -= limit;
+    tat++;
+  }
+  out.tat = tat;
+  out.rest = rest;
+}
+
+const scratch: GcraState = { tat: 0, rest: 0 };
+
+function reject(status: LimitStatus, waitMs: number): false {
+  status.remaining = 0;
+  status.resetMs = waitMs;
+  status.retryAfterMs = waitMs;
+  return false;
+}
 
 /**
  * Generic Cell Rate Algorithm: a token bucket of `limit` tokens refilled at one token per
- * `windowMs / limit`, kept as a single timestamp per key.
+ * `windowMs / limit` ms, kept as one theoretical arrival time (TAT) per key. From idle it admits a
+ * burst of `limit` hits, then one hit per `windowMs / limit`. Exact semantics, which every storage
+ * reproduces (the Redis script included); `now` and `windowMs` are whole ms:
+ *
+ * - `interval = windowMs / limit` = `step + extra / limit` with `step = floor(windowMs / limit)`,
+ *   `extra = windowMs - step * limit`. The TAT is `tat + rest / limit` (integers, `0 <= rest < limit`).
+ * - Next TAT for a hit at `now`: start from `(tat, rest)` if `tat >= now`, else from `(now, 0)`; add
+ *   `step` to `tat` and `extra` to `rest`; if `rest >= limit`, subtract `limit` and add 1 ms.
+ *   (A stored `rest >= limit`, left by a different limit, first becomes `(tat + 1, 0)`.)
+ * - `over = next.tat - now - windowMs`. Admitted iff `limit > 0` and (`over < 0`, or `over == 0` and
+ *   `next.rest == 0`), i.e. next TAT - now <= windowMs. Admitting stores the next TAT.
+ * - Admitted: `free = (windowMs - next.tat + now) * limit - next.rest` (>= 0, in 1/limit ms),
+ *   `remaining = floor(free / windowMs)`, `resetMs = ceil(((remaining + 1) * windowMs - free) / limit)`:
+ *   the ms until one more hit fits (the next token).
+ * - Rejected: `retryAfterMs = resetMs = over + (next.rest > 0 ? 1 : 0)` (>= 1): at `now + retryAfterMs`
+ *   the hit is admitted. A limit of 0 rejects with `windowMs`.
+ * - The state is idle (can be dropped) from `tat + (rest > 0 ? 1 : 0)`.
+ *
+ * Integer arithmetic is exact while `windowMs * limit < 2^53` (a month with limit 3,000,000).
  */
 export const gcra: WindowAlgorithm<GcraState> = {
   name: 'gcra',
 
   check(state, now, limit, windowMs, status) {
-    if (limit <= 0) {
-      status.remaining = 0;
-      status.resetMs = windowMs;
-      status.retryAfterMs = windowMs;
-      return false;
-    }
-    const interval = windowMs / limit;
-    const start = state === undefined || state.tat < now ? now : state.tat;
-    const backlog = start + interval - now; // ms until empty if this hit is admitted
-    if (backlog <= windowMs + EPSILON_MS) {
-      const remaining = Math.floor((windowMs - backlog) / interval + EPSILON_MS);
-      status.remaining = remaining;
-      status.resetMs = (remaining + 1) * interval - windowMs + backlog;
-      status.retryAfterMs = 0;
-      return true;
-    }
-    const wait = backlog - windowMs;
-    status.remaining = 0;
-    status.resetMs = wait;
-    status.retryAfterMs = wait;
-    return false;
+    if (limit <= 0) return reject(status, windowMs);
+    nextArrival(state, now, limit, windowMs, scratch);
+    const over = scratch.tat - now - windowMs;
+    if (over > 0 || (over === 0 && scratch.rest > 0)) return reject(status, over + (scratch.rest > 0 ? 1 : 0));
+    const free = (windowMs - scratch.tat + now) * limit - scratch.rest;
+    const remaining = Math.floor(free / windowMs);
+    status.remaining = remaining;
+    status.resetMs = Math.ceil(((remaining + 1) * windowMs - free) / limit);
+    status.retryAfterMs = 0;
+    return true;
   },
 
   record(state, now, limit, windowMs) {
-    const interval = windowMs / limit;
-    if (state === undefined) return { tat: now + interval };
-    state.tat = (state.tat < now ? now : state.tat) + interval;
-    return state;
+    const next = state ?? { tat: 0, rest: 0 };
+    nextArrival(state, now, limit, windowMs, next);
+    return next;
   },
 
   expiresAt(state) {
-    return state.tat;
+    return state.rest > 0 ? state.tat + 1 : state.tat;
   },
 };
