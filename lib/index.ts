@@ -14,8 +14,17 @@ export { RATE_LIMIT_STORAGE } from './rate-limit.constants.js';
 
 export { RateLimit, SkipRateLimit } from './decorators/index.js';
 export type { Rule } from './rules/index.js';
-export { ClientIpAuth } from './auth/index.js';
-export type { AuthFunction, AuthProvider, Identity, RateLimitAuth } from './auth/index.js';
+export { ClientIpAuth, createJwtAuth, JwtAuth, SessionAuth } from './auth/index.js';
+export type {
+  AuthFunction,
+  AuthProvider,
+  ClientIpAuthOptions,
+  Identity,
+  JwtAuthOptions,
+  JwtVerifier,
+  RateLimitAuth,
+  SessionAuthOptions,
+} from './auth/index.js';
 export { MemoryStorage } from './storage/index.js';
 export type {
   BlockScope,

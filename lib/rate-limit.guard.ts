@@ -9,6 +9,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { Identity } from './auth/rate-limit-auth.interface.js';
 import { EmptyInformation } from './errors/empty-information.error.js';
+import { InvalidRateLimitConfigError } from './errors/invalid-rate-limit-config.error.js';
 import { RateLimitExceededException } from './errors/rate-limit-exceeded.exception.js';
 import {
   RATE_LIMIT_IDENTIFY,
@@ -106,6 +107,7 @@ export class RateLimitGuard implements CanActivate {
     try {
       return await this.identifyCaller(context);
     } catch (error) {
+      if (error instanceof InvalidRateLimitConfigError) throw error; // misconfiguration: a 500, never a fallback
       const { onAuthError } = this.settings;
       if (onAuthError === undefined) throw defaultAuthError(error);
       const fallback = await onAuthError(error, context);

@@ -1,2 +1,4 @@
 export * from './rate-limit-auth.interface.js';
 export * from './client-ip.auth.js';
+export * from './jwt.auth.js';
+export * from './session.auth.js';

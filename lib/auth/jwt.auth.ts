@@ -1,0 +1,172 @@
+import { Inject, Injectable, Logger, Optional, type ExecutionContext } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { EmptyInformation } from '../errors/empty-information.error.js';
+import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
+import { readIdentity } from './identity-claims.js';
+import type { Identity, RateLimitAuth } from './rate-limit-auth.interface.js';
+
+/** What `JwtAuth` needs of a `JwtService` from @nestjs/jwt (typed structurally: the package is optional). */
+export interface JwtVerifier {
+  verifyAsync(token: string, options?: { algorithms?: any[] }): Promise<any>;
+}
+
+/** Options of `JwtAuth`. Give `secret`, `publicKey` or `jwtService`, or none to use the app's `JwtModule`. */
+export interface JwtAuthOptions {
+  /** Shared secret of HMAC tokens (HS256, HS384, HS512). */
+  secret?: string | Buffer;
+  /** PEM public key of RSA, RSA-PSS or ECDSA tokens (RS256, PS256, ES256, ...). */
+  publicKey?: string | Buffer;
+  /**
+   * Accepted signature algorithms (`alg: none` never is). Default `['HS256']` with `secret`,
+   * `['RS256']` with `publicKey`; with a `JwtService`, the JwtModule's `verifyOptions.algorithms`,
+   * else the algorithms of its key's type.
+   */
+  algorithms?: string | readonly string[];
+  /** A `JwtService` to verify with, e.g. injected in `forRootAsync`'s factory. */
+  jwtService?: JwtVerifier;
+  /** Claim holding the user id (a string or number). Default `'user'`. */
+  userKey?: string;
+  /** Claim holding the user's group. Default `'group'`; a token without it is in group `'default'`. */
+  groupKey?: string;
+}
+
+const HMAC = ['HS256', 'HS384', 'HS512'];
+const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
+
+/** Never provided: `auth: JwtAuth` (built by Nest DI) verifies with the app's `JwtService`. */
+const JWT_AUTH_OPTIONS = Symbol('JWT_AUTH_OPTIONS');
+
+type NestJwt = typeof import('@nestjs/jwt');
+let nestJwt: Promise<NestJwt> | undefined;
+
+/** Loads the optional peer dependency @nestjs/jwt once; a missing package is logged once. */
+function loadNestJwt(): Promise<NestJwt> {
+  nestJwt ??= import('@nestjs/jwt').catch((error: unknown) => {
+    const message =
+      `JwtAuth needs the package @nestjs/jwt: run \`npm install @nestjs/jwt\` ` +
+      `(${error instanceof Error ? error.message : String(error)}).`;
+    new Logger('RateLimitModule').error(message);
+    throw new InvalidRateLimitConfigError(message);
+  });
+  return nestJwt;
+}
+
+function checkAlgorithms(algorithms: string | readonly string[], allowed: readonly string[]): string[] {
+  const list = ([] as string[]).concat(algorithms);
+  const wrong = list.find((name) => !allowed.includes(name));
+  if (list.length === 0 || wrong !== undefined) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid JwtAuth option "algorithms": ${JSON.stringify(algorithms)}; ` +
+        `use a non-empty list of ${allowed.join(', ')} (this key type accepts only these).`,
+    );
+  }
+  return list;
+}
+
+/**
+ * Identifies callers by a JWT in `Authorization: Bearer <token>` (scheme case-insensitive),
+ * verified with @nestjs/jwt against an explicit list of algorithms: user from claim `userKey`,
+ * group from claim `groupKey`.
+ *
+ * - `auth: JwtAuth` (the class): verifies with the app's `JwtService` (register `JwtModule`).
+ * - `auth: new JwtAuth({ secret | publicKey | jwtService, algorithms, userKey, groupKey })`.
+ * - `auth: createJwtAuth(secret, algorithms)`.
+ *
+ * No Authorization header, another scheme (`Basic ...`) or a token without the user claim throws
+ * `EmptyInformation`; a malformed header or an invalid, expired, unsigned (`alg: none`) or
+ * wrongly signed token throws the verification error (by default a 401 naming the cause).
+ * @nestjs/jwt is an optional peer dependency, loaded on first use.
+ */
+@Injectable()
+export class JwtAuth implements RateLimitAuth {
+  private readonly userKey: string;
+  private readonly groupKey: string;
+  private readonly algorithms?: string[];
+  private verifier?: Promise<(token: string) => Promise<unknown>>;
+  private verify?: (token: string) => Promise<unknown>;
+
+  constructor(
+    @Optional() @Inject(JWT_AUTH_OPTIONS) private readonly options: JwtAuthOptions = {},
+    @Optional() @Inject(ModuleRef) private readonly moduleRef?: ModuleRef,
+  ) {
+    const { secret, publicKey, jwtService, algorithms } = options;
+    if ([secret, publicKey, jwtService].filter((value) => value !== undefined).length > 1) {
+      throw new InvalidRateLimitConfigError(
+        'Invalid JwtAuth options: give only one of "secret", "publicKey" and "jwtService".',
+      );
+    }
+    if (secret === undefined && publicKey === undefined && jwtService === undefined && moduleRef === undefined) {
+      throw new InvalidRateLimitConfigError(
+        'new JwtAuth() needs "secret", "publicKey" or "jwtService"; to verify with the app\'s JwtModule, ' +
+          'pass the class itself (auth: JwtAuth) or inject JwtService in forRootAsync.',
+      );
+    }
+    if (secret !== undefined) this.algorithms = checkAlgorithms(algorithms ?? 'HS256', HMAC);
+    else if (publicKey !== undefined) this.algorithms = checkAlgorithms(algorithms ?? 'RS256', ASYMMETRIC);
+    else if (algorithms !== undefined) this.algorithms = checkAlgorithms(algorithms, [...HMAC, ...ASYMMETRIC]);
+    this.userKey = options.userKey ?? 'user';
+    this.groupKey = options.groupKey ?? 'group';
+    if (jwtService === undefined) loadNestJwt().catch(() => {}); // start loading; failures surface per request
+  }
+
+  async authenticate(context: ExecutionContext): Promise<Identity> {
+    const token = bearerToken(context.switchToHttp().getRequest().headers?.authorization);
+    this.verify ??= await (this.verifier ??= this.createVerifier());
+    const claims = await this.verify(token);
+    const identity =
+      typeof claims === 'object' && claims !== null
+        ? readIdentity(claims as any, this.userKey, this.groupKey)
+        : undefined;
+    if (identity === undefined)
+      throw new EmptyInformation(`The JWT has no "${this.userKey}" claim (a string or number)`);
+    return identity;
+  }
+
+  private async createVerifier(): Promise<(token: string) => Promise<unknown>> {
+    const { secret, publicKey, jwtService } = this.options;
+    const verifyOptions = this.algorithms === undefined ? undefined : { algorithms: this.algorithms as any[] };
+    if (jwtService !== undefined) return (token) => jwtService.verifyAsync(token, verifyOptions);
+    const { JwtService } = await loadNestJwt();
+    if (secret !== undefined || publicKey !== undefined) {
+      const own = new JwtService({ secret, publicKey });
+      return async (token) => own.verify(token, verifyOptions);
+    }
+    let appService: JwtVerifier | undefined;
+    try {
+      appService = this.moduleRef?.get(JwtService, { strict: false });
+    } catch {
+      // not registered
+    }
+    if (appService === undefined) {
+      throw new InvalidRateLimitConfigError(
+        'JwtAuth found no JwtService: register JwtModule (from @nestjs/jwt) in the app, e.g. ' +
+          'JwtModule.register({ global: true, secret }), or use new JwtAuth({ secret }) / createJwtAuth(secret).',
+      );
+    }
+    const service = appService;
+    return (token) => service.verifyAsync(token, verifyOptions);
+  }
+}
+
+/** The token of `Authorization: Bearer <token>`; EmptyInformation without one, an Error if malformed. */
+function bearerToken(header: unknown): string {
+  if (typeof header !== 'string' || header.trim() === '') throw new EmptyInformation('No Authorization header');
+  const [scheme, token, ...rest] = header.trim().split(/\s+/);
+  if (token !== undefined && scheme.toLowerCase() !== 'bearer') {
+    throw new EmptyInformation(`The Authorization header holds a ${scheme} credential, not a Bearer token`);
+  }
+  if (token === undefined || rest.length > 0 || scheme.toLowerCase() !== 'bearer') {
+    throw new Error('Malformed Authorization header: expected "Bearer <token>"');
+  }
+  return token;
+}
+
+/**
+ * asgi-ratelimit's `create_jwt_auth`: a `JwtAuth` verifying tokens with `key` by `algorithms`
+ * (default `'HS256'`), user in claim `user`, group in claim `group`. `key` is the shared secret
+ * for HMAC algorithms, the PEM public key for RSA/ECDSA ones.
+ */
+export function createJwtAuth(key: string, algorithms: string | readonly string[] = 'HS256'): JwtAuth {
+  const asymmetric = ([] as string[]).concat(algorithms).some((name) => ASYMMETRIC.includes(name));
+  return new JwtAuth(asymmetric ? { publicKey: key, algorithms } : { secret: key, algorithms });
+}
