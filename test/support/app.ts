@@ -11,17 +11,24 @@ export const PLATFORMS: Platform[] = ['express', 'fastify'];
 
 /**
  * Boots a Nest application for `root` (a module class, or module metadata) on `platform`, ready
- * for supertest: `request(app.getHttpServer())`. Close it with `app.close()`.
+ * for supertest: `request(app.getHttpServer())`. Close it with `app.close()`. `configure` runs
+ * before `init`, e.g. to register a session middleware (Express) or plugin (Fastify).
  */
-export async function createApp(platform: Platform, root: Type | ModuleMetadata): Promise<INestApplication> {
+export async function createApp(
+  platform: Platform,
+  root: Type | ModuleMetadata,
+  configure?: (app: INestApplication) => unknown,
+): Promise<INestApplication> {
   const rootModule = typeof root === 'function' ? root : moduleOf(root);
   const moduleRef = await Test.createTestingModule({ imports: [rootModule] }).compile();
   if (platform === 'express') {
     const app = moduleRef.createNestApplication({ logger: false });
+    await configure?.(app);
     await app.init();
     return app;
   }
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  await configure?.(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
