@@ -138,12 +138,36 @@ export class RateLimitGuard implements CanActivate {
     const targets = [handler, controller];
     const rules = this.reflector.getAllAndOverride<Rule[] | undefined>(RATE_LIMIT_RULES, targets);
     const skip = this.reflector.getAllAndOverride<string[] | undefined>(SKIP_RATE_LIMIT, targets);
-    const id = `${controller.name}.${handler.name}`;
+    const name = `${controller.name}.${handler.name}`;
+    const source = {
+      kind: 'route',
+      id: routeId(this.reflector, name, controller, handler),
+      label: `@RateLimit on ${name}`,
+    } as const;
     return {
-      list: rules && new RuleList({ kind: 'route', id, label: `@RateLimit on ${id}` }, rules, this.settings),
+      list: rules && new RuleList(source, rules, this.settings),
       skip: skip === undefined ? undefined : skip.length === 0 ? 'all' : new Set(skip),
     };
   }
+}
+
+/** Nest's metadata keys of route paths and versions (`PATH_METADATA`, `VERSION_METADATA` of @nestjs/common). */
+const ROUTE_METADATA = ['path', '__version__'];
+
+/**
+ * The counting scope of a decorated route: class and method names plus the controller's and the
+ * handler's paths and versions, so same-named controllers on different paths count apart, and
+ * every app instance derives the same id.
+ */
+function routeId(reflector: Reflector, name: string, controller: Function, handler: Function): string {
+  const parts = [name];
+  for (const target of [controller, handler]) {
+    for (const key of ROUTE_METADATA) {
+      const value: unknown = reflector.get(key, target);
+      if (value !== undefined) parts.push(([] as unknown[]).concat(value).map(String).join(','));
+    }
+  }
+  return parts.join(' ');
 }
 
 /** Checks an identity returned by an auth provider or `onAuthError`, filling the default group. */
