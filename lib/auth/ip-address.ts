@@ -35,12 +35,12 @@ export function parseIp(text: string | undefined): IpAddress | undefined {
   let value = text.trim();
   if (value.startsWith('[')) {
     const end = value.indexOf(']');
-    if (end < 0 || (end !== value.length - 1 && !/^:\d{1,5}$/.test(value.slice(end + 1)))) return undefined;
+    if (end < 0 || (end !== value.length - 1 && !isPort(value.slice(end + 1), 1))) return undefined;
     value = value.slice(1, end);
   } else if (value.indexOf(':') === value.lastIndexOf(':') && value.includes('.')) {
     const colon = value.indexOf(':'); // IPv4 with a port
     if (colon >= 0) {
-      if (!/^\d{1,5}$/.test(value.slice(colon + 1))) return undefined;
+      if (!isPort(value, colon + 1)) return undefined;
       value = value.slice(0, colon);
     }
   }
@@ -53,6 +53,12 @@ export function parseIp(text: string | undefined): IpAddress | undefined {
   const mapped = groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0;
   if (mapped && groups[5] === 0xffff) return { version: 4, v4: groups[6] * 0x10000 + groups[7] };
   return { version: 6, groups };
+}
+
+/** Whether `text` from `start` is a TCP port number. */
+function isPort(text: string, start: number): boolean {
+  const port = text.slice(start);
+  return /^\d{1,5}$/.test(port) && Number(port) <= 65535;
 }
 
 /** Dotted quad of an address `net.isIP` accepted as IPv4. */
