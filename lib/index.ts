@@ -25,7 +25,7 @@ export type {
   RateLimitAuth,
   SessionAuthOptions,
 } from './auth/index.js';
-export { MemoryStorage } from './storage/index.js';
+export { MemoryStorage, RedisStorage } from './storage/index.js';
 export type {
   BlockScope,
   ConsumeRequest,
@@ -33,6 +33,7 @@ export type {
   LimitCheck,
   MemoryStorageOptions,
   RateLimitStorage,
+  RedisStorageOptions,
 } from './storage/index.js';
 export type { Algorithm, LimitStatus } from './algorithms/index.js';
 export { EmptyInformation, InvalidRateLimitConfigError, RateLimitExceededException } from './errors/index.js';

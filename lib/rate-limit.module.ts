@@ -23,6 +23,7 @@ import { validateAlgorithm } from './rules/rule-compiler.js';
 import { compilePatterns } from './rules/pattern-rules.js';
 import { MemoryStorage } from './storage/memory.storage.js';
 import type { RateLimitStorage } from './storage/rate-limit-storage.interface.js';
+import { ResilientStorage } from './storage/resilient.storage.js';
 
 const HEADER_MODES: readonly HeadersMode[] = ['draft', 'legacy', 'both', 'none'];
 
@@ -114,14 +115,20 @@ async function createIdentify(options: RateLimitModuleOptions, moduleRef: Module
   };
 }
 
-async function createStorage(options: RateLimitModuleOptions, moduleRef: ModuleRef): Promise<RateLimitStorage> {
+/** The configured storage; any but MemoryStorage wrapped in the storage-error policy (`ResilientStorage`). */
+async function createStorage(
+  options: RateLimitModuleOptions,
+  settings: ResolvedRateLimitOptions,
+  moduleRef: ModuleRef,
+): Promise<RateLimitStorage> {
   const storage = await instantiate(moduleRef, options.storage ?? new MemoryStorage(), 'consume');
   if (typeof storage?.consume !== 'function' || typeof storage.reset !== 'function') {
     throw new InvalidRateLimitConfigError(
       'Invalid RateLimitModule option "storage": expected a RateLimitStorage class or instance with consume() and reset().',
     );
   }
-  return storage;
+  if (storage instanceof MemoryStorage) return storage;
+  return new ResilientStorage(storage, { policy: settings.onStorageError, timeoutMs: settings.storageTimeout });
 }
 
 const providers: Provider[] = [
@@ -131,7 +138,11 @@ const providers: Provider[] = [
     useFactory: (settings: ResolvedRateLimitOptions) => compilePatterns(settings.config, settings),
     inject: [RATE_LIMIT_SETTINGS],
   },
-  { provide: RATE_LIMIT_STORAGE, useFactory: createStorage, inject: [RATE_LIMIT_MODULE_OPTIONS, ModuleRef] },
+  {
+    provide: RATE_LIMIT_STORAGE,
+    useFactory: createStorage,
+    inject: [RATE_LIMIT_MODULE_OPTIONS, RATE_LIMIT_SETTINGS, ModuleRef],
+  },
   { provide: RATE_LIMIT_IDENTIFY, useFactory: createIdentify, inject: [RATE_LIMIT_MODULE_OPTIONS, ModuleRef] },
   RateLimitService,
 ];

@@ -1,2 +1,3 @@
 export * from './rate-limit-storage.interface.js';
 export * from './memory.storage.js';
+export * from './redis.storage.js';

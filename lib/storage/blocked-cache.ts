@@ -1,0 +1,49 @@
+/**
+ * Identities known to be blocked, per block scope, in this process: lets a storage reject a blocked
+ * client without a round trip until its block ends. Bounded: beyond `maxIdentities` the oldest
+ * identity is forgotten (it then costs one round trip, which caches it again).
+ */
+export class BlockedCache {
+  /** identity key -> block key -> ms timestamp (local clock) at which the block ends. */
+  private readonly identities = new Map<string, Map<string, number>>();
+
+  constructor(private readonly maxIdentities: number) {}
+
+  /** The latest end (ms) of a block standing at `now` among `blockKeys`, or 0 when none is known. */
+  blockedUntil(identityKey: string, blockKeys: readonly { key: string }[], now: number): number {
+    const blocks = this.identities.get(identityKey);
+    if (blocks === undefined) return 0;
+    let until = 0;
+    for (const { key } of blockKeys) {
+      const end = blocks.get(key);
+      if (end === undefined) continue;
+      if (end <= now) blocks.delete(key);
+      else if (end > until) until = end;
+    }
+    if (blocks.size === 0) this.identities.delete(identityKey);
+    return until;
+  }
+
+  /** Remembers that `identityKey` is blocked in scope `blockKey` until `until` (ms, local clock). */
+  add(identityKey: string, blockKey: string, until: number): void {
+    let blocks = this.identities.get(identityKey);
+    if (blocks === undefined) {
+      if (this.maxIdentities <= 0) return;
+      if (this.identities.size >= this.maxIdentities) {
+        this.identities.delete(this.identities.keys().next().value as string);
+      }
+      this.identities.set(identityKey, (blocks = new Map()));
+    }
+    blocks.set(blockKey, until);
+  }
+
+  /** Forgets every block of `identityKey`. */
+  delete(identityKey: string): void {
+    this.identities.delete(identityKey);
+  }
+
+  /** Number of identities remembered. */
+  get size(): number {
+    return this.identities.size;
+  }
+}

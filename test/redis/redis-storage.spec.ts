@@ -1,0 +1,153 @@
+import fc from 'fast-check';
+import type { Redis } from 'ioredis';
+import {
+  MemoryStorage,
+  RedisStorage,
+  type Algorithm,
+  type BlockScope,
+  type ConsumeRequest,
+  type LimitCheck,
+} from '../../lib/index.js';
+import { CONSUME_SCRIPT_SHA } from '../../lib/storage/redis.script.js';
+import { FakeClock } from '../support/app.js';
+import { RedisServer } from '../support/redis-harness.js';
+
+/** Limits a request may combine; several share a key (same counter) on purpose. */
+const LIMITS: Omit<LimitCheck, 'block'>[] = [
+  { key: ':p:a:*:1000:fixed-window', limit: 2, windowMs: 1000, algorithm: 'fixed-window' },
+  { key: ':p:a:*:5000:fixed-window', limit: 5, windowMs: 5000, algorithm: 'fixed-window' },
+  { key: ':p:b:*:1000:gcra', limit: 3, windowMs: 1000, algorithm: 'gcra' },
+  { key: ':p:b:*:7001:gcra', limit: 7, windowMs: 7001, algorithm: 'gcra' },
+  { key: ':p:c:*:1000:sliding-window', limit: 3, windowMs: 1000, algorithm: 'sliding-window' },
+  { key: ':p:c:*:3000:sliding-window', limit: 1500, windowMs: 3000, algorithm: 'sliding-window' },
+  { key: ':p:c:*:4000:sliding-window', limit: 0, windowMs: 4000, algorithm: 'sliding-window' },
+];
+const BLOCKS: BlockScope[] = [
+  { key: ':p:a:*:block', durationMs: 0 },
+  { key: ':p:b:*:block', durationMs: 2500 },
+  { key: ':p:c:*:block', durationMs: 700 },
+];
+
+const step = fc.record({
+  advanceMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 400 }), fc.integer({ min: 400, max: 3000 })),
+  user: fc.constantFrom('u1', 'u:2'),
+  limits: fc.uniqueArray(fc.integer({ min: 0, max: LIMITS.length - 1 }), { minLength: 1, maxLength: 4 }),
+  duplicate: fc.boolean(),
+  peek: fc.boolean(),
+  block: fc.array(fc.integer({ min: 0, max: BLOCKS.length - 1 }), { minLength: 4, maxLength: 4 }),
+});
+
+let server: RedisServer;
+let client: Redis;
+
+beforeAll(async () => {
+  server = await RedisServer.start();
+  client = server.client();
+});
+
+afterAll(async () => {
+  client?.disconnect();
+  await server?.stop();
+});
+
+describe('RedisStorage', () => {
+  it('makes the same decisions as MemoryStorage on random traces (every algorithm, blocks, peeks, shared keys)', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 40 }), async (steps) => {
+        run++;
+        const clock = new FakeClock();
+        const memory = new MemoryStorage({ clock: clock.now });
+        const redis = new RedisStorage(client, { clock: clock.now });
+        for (const [index, s] of steps.entries()) {
+          clock.advance(s.advanceMs);
+          const limits: LimitCheck[] = s.limits.map((i, n) => ({ ...LIMITS[i], block: s.block[n] }));
+          if (s.duplicate) limits.push({ ...limits[0] });
+          const request: ConsumeRequest = {
+            identityKey: `diff${run}:{${s.user}}`,
+            limits,
+            blocks: BLOCKS,
+            peek: s.peek,
+          };
+          const expected = memory.consume(request);
+          const actual = await redis.consume(request);
+          if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+            throw new Error(
+              `step ${index}: ${JSON.stringify(s)}\nmemory: ${JSON.stringify(expected)}\nredis:  ${JSON.stringify(actual)}`,
+            );
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps all state of an identity in one hash under its hash tag, expiring when the state is dead', async () => {
+    const storage = new RedisStorage(client);
+    const request: ConsumeRequest = {
+      identityKey: 'layout:{alice}',
+      limits: [
+        { key: ':z:x:*:60000:fixed-window', limit: 5, windowMs: 60_000, algorithm: 'fixed-window', block: 0 },
+        { key: ':z:x:*:1000:gcra', limit: 5, windowMs: 1000, algorithm: 'gcra', block: 0 },
+      ],
+      blocks: [{ key: ':z:x:*:block', durationMs: 0 }],
+    };
+    await storage.consume(request);
+    expect(await client.keys('layout:*')).toEqual(['layout:{alice}']);
+    const fields = await client.hgetall('layout:{alice}');
+    expect(Object.keys(fields).sort()).toEqual([':z:x:*:1000:gcra', ':z:x:*:60000:fixed-window']);
+    expect(fields[':z:x:*:60000:fixed-window']).toMatch(/^1 \d+$/);
+    const ttl = await client.pttl('layout:{alice}');
+    expect(ttl).toBeGreaterThan(59_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('uses Redis time, not the app clock', async () => {
+    const storage = new RedisStorage(client);
+    const window = { limit: 1, windowMs: 60_000, algorithm: 'fixed-window' as Algorithm, block: 0 };
+    const request = {
+      identityKey: 'time:{bob}',
+      limits: [{ key: ':w', ...window }],
+      blocks: [{ key: ':b', durationMs: 0 }],
+    };
+    const [seconds] = await client.time();
+    await storage.consume(request);
+    const resetAt = Number((await client.hget('time:{bob}', ':w'))!.split(' ')[1]);
+    expect(resetAt - Number(seconds) * 1000 - 60_000).toBeGreaterThanOrEqual(0);
+    expect(resetAt - Number(seconds) * 1000 - 60_000).toBeLessThan(5_000);
+  });
+
+  it('runs again after SCRIPT FLUSH (NOSCRIPT falls back to EVAL, which loads the script)', async () => {
+    const storage = new RedisStorage(client);
+    const request: ConsumeRequest = {
+      identityKey: 'flush:{carol}',
+      limits: [{ key: ':w', limit: 2, windowMs: 60_000, algorithm: 'fixed-window', block: 0 }],
+      blocks: [{ key: ':b', durationMs: 0 }],
+    };
+    expect((await storage.consume(request)).allowed).toBe(true);
+    await client.script('FLUSH');
+    expect(await client.script('EXISTS', CONSUME_SCRIPT_SHA)).toEqual([0]);
+    expect((await storage.consume(request)).allowed).toBe(true);
+    expect(await client.script('EXISTS', CONSUME_SCRIPT_SHA)).toEqual([1]);
+    expect((await storage.consume(request)).allowed).toBe(false);
+  });
+
+  it('reset deletes every counter and block of the identity, and only of that identity', async () => {
+    const storage = new RedisStorage(client);
+    const limits: LimitCheck[] = [{ key: ':w', limit: 1, windowMs: 60_000, algorithm: 'gcra', block: 0 }];
+    const blocks: BlockScope[] = [{ key: ':b', durationMs: 60_000 }];
+    for (const user of ['dave', 'dave}x', 'erin']) {
+      await storage.consume({ identityKey: `reset:{${user}}`, limits, blocks });
+      await storage.consume({ identityKey: `reset:{${user}}`, limits, blocks });
+    }
+    expect((await storage.consume({ identityKey: 'reset:{dave}', limits, blocks })).blocked).toBe(true);
+    await storage.reset('reset:{dave}');
+    expect((await storage.consume({ identityKey: 'reset:{dave}', limits, blocks })).allowed).toBe(true);
+    expect((await storage.consume({ identityKey: 'reset:{erin}', limits, blocks })).blocked).toBe(true);
+    expect(await client.exists('reset:{dave}x}', 'reset:{erin}')).toBe(2);
+  });
+
+  it('rejects a client that is not an ioredis client with a message saying what to pass', () => {
+    expect(() => new RedisStorage({} as never)).toThrow(/new RedisStorage\(new Redis/);
+  });
+});
