@@ -1,0 +1,145 @@
+import { jest } from '@jest/globals';
+import { Body, Controller, HttpCode, Post, Req, type INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifySecureSession from '@fastify/secure-session';
+import fastifySession from '@fastify/session';
+import session from 'express-session';
+import request from 'supertest';
+import { ClientIpAuth, RateLimitModule, SessionAuth, type RateLimitModuleOptions } from '../../lib/index.js';
+import { createApp, PLATFORMS, type Platform } from '../support/app.js';
+import { ProbeController, revealIdentity } from './probe.controller.js';
+
+const SESSION_SECRET = 'a-session-secret-of-at-least-32-characters';
+
+/** Logs in by writing `fields` into the session, the way each session library expects. */
+@Controller('session')
+class SessionController {
+  @Post('login') @HttpCode(204) login(@Req() req: any, @Body() fields: Record<string, unknown>) {
+    for (const [key, value] of Object.entries(fields)) {
+      if (typeof req.session.set === 'function') req.session.set(key, value);
+      else req.session[key] = value;
+    }
+  }
+}
+
+/** A way to give an app sessions: the middleware or plugin, registered before init. */
+interface SessionSetup {
+  name: string;
+  configure(app: INestApplication): unknown;
+}
+
+const SESSIONS: Record<Platform, SessionSetup[]> = {
+  express: [
+    {
+      name: 'express-session',
+      configure: (app) => app.use(session({ secret: SESSION_SECRET, resave: false, saveUninitialized: false })),
+    },
+  ],
+  fastify: [
+    {
+      name: '@fastify/secure-session',
+      configure: (app) =>
+        (app as NestFastifyApplication).register(fastifySecureSession as any, {
+          key: Buffer.alloc(32, 7),
+          cookie: { path: '/' },
+        }),
+    },
+    {
+      name: '@fastify/session',
+      configure: async (app) => {
+        await (app as NestFastifyApplication).register(fastifyCookie as any);
+        await (app as NestFastifyApplication).register(fastifySession as any, {
+          secret: SESSION_SECRET,
+          cookie: { secure: false },
+          saveUninitialized: false,
+        });
+      },
+    },
+  ],
+};
+
+const boot = (platform: Platform, options: RateLimitModuleOptions, configure?: SessionSetup['configure']) =>
+  createApp(
+    platform,
+    {
+      imports: [RateLimitModule.forRoot({ onBlocked: revealIdentity, ...options })],
+      controllers: [ProbeController, SessionController],
+    },
+    configure,
+  );
+
+describe.each(PLATFORMS)('SessionAuth on %s', (platform) => {
+  describe.each(SESSIONS[platform])('with $name', ({ configure }) => {
+    let app: INestApplication;
+    let list: INestApplication;
+    beforeAll(async () => {
+      app = await boot(platform, { auth: SessionAuth }, configure);
+      list = await boot(platform, { auth: [SessionAuth, ClientIpAuth] }, configure);
+    });
+    afterAll(() => Promise.all([app.close(), list.close()]));
+
+    const loggedIn = async (target: INestApplication, fields: object) => {
+      const agent = request.agent(target.getHttpServer());
+      expect((await agent.post('/session/login').send(fields)).status).toBe(204);
+      return agent;
+    };
+
+    it('identifies the user and group stored in the session, group default when absent', async () => {
+      const staff = await loggedIn(app, { user: 'alice', group: 'staff' });
+      expect((await staff.get('/whoami')).body).toEqual({ user: 'alice', group: 'staff' });
+      const plain = await loggedIn(app, { user: 7 });
+      expect((await plain.get('/whoami')).body).toEqual({ user: '7', group: 'default' });
+    });
+
+    it('limits each session user separately and never limits the admin group', async () => {
+      const bob = await loggedIn(app, { user: 'bob' });
+      expect((await bob.get('/limited')).status).toBe(200);
+      expect((await bob.get('/limited')).status).toBe(429);
+      // a second login of bob (another session) shares bob's budget
+      expect((await (await loggedIn(app, { user: 'bob' })).get('/limited')).status).toBe(429);
+      const admin = await loggedIn(app, { user: 'root', group: 'admin' });
+      for (let i = 0; i < 5; i++) expect((await admin.get('/limited')).status).toBe(200);
+    });
+
+    it('answers 401 to a caller whose session has no user', async () => {
+      const anonymous = request.agent(app.getHttpServer());
+      const response = await anonymous.get('/whoami');
+      expect(response.status).toBe(401);
+      expect(response.body.message).toContain('The session has no "user"');
+      const emptyUser = await loggedIn(app, { user: '', group: 'admin' });
+      expect((await emptyUser.get('/whoami')).status).toBe(401);
+    });
+
+    it('in a list, lets callers without a session user fall back to their IP', async () => {
+      expect((await request(list.getHttpServer()).get('/whoami')).body).toEqual({
+        user: '127.0.0.1',
+        group: 'default',
+      });
+      const carol = await loggedIn(list, { user: 'carol' });
+      expect((await carol.get('/whoami')).body.user).toBe('carol');
+    });
+
+    it('reads the fields named by userKey and groupKey', async () => {
+      const custom = await boot(platform, { auth: new SessionAuth({ userKey: 'uid', groupKey: 'role' }) }, configure);
+      try {
+        const agent = await loggedIn(custom, { uid: 'u-9', role: 'admin', user: 'ignored' });
+        expect((await agent.get('/whoami')).body).toEqual({ user: 'u-9', group: 'admin' });
+      } finally {
+        await custom.close();
+      }
+    });
+  });
+
+  it('without session middleware, fails with a 500 (configuration error), never through onAuthError', async () => {
+    const onAuthError = jest.fn(() => ({ user: 'fallback' }));
+    const app = await boot(platform, { auth: [SessionAuth, ClientIpAuth], onAuthError });
+    try {
+      const response = await request(app.getHttpServer()).get('/whoami');
+      expect(response.status).toBe(500);
+      expect(onAuthError).not.toHaveBeenCalled();
+    } finally {
+      await app.close();
+    }
+  });
+});
