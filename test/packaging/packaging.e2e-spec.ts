@@ -1,0 +1,310 @@
+/**
+ * The package as a user gets it: `npm run build`, `npm pack`, then the tarball installed into throwaway
+ * apps (plain JavaScript, no TypeScript) that boot NestJS and are called over HTTP:
+ * - a CommonJS app (`require`) on NestJS 11,
+ * - an ESM app (`import`) on NestJS 12 (ESM only),
+ * - a CommonJS app on NestJS 12 (Node's require(esm)).
+ * Optional peers (ioredis, @nestjs/jwt) are not installed in any of them.
+ * Needs the npm registry (or a warm npm cache); takes about a minute.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import request from 'supertest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const PACKAGE = 'nestjs-ratelimit';
+
+type ModuleKind = 'cjs' | 'esm';
+interface AppSpec {
+  name: string;
+  kind: ModuleKind;
+  nest: 11 | 12;
+  /** A TypeScript file compiled against the installed package (`.cts` -> require types, `.mts` -> import types). */
+  typesCheck?: 'check.cts' | 'check.mts';
+}
+
+const APPS: AppSpec[] = [
+  { name: 'cjs-nest11', kind: 'cjs', nest: 11, typesCheck: 'check.cts' },
+  { name: 'esm-nest12', kind: 'esm', nest: 12, typesCheck: 'check.mts' },
+  { name: 'cjs-nest12', kind: 'cjs', nest: 12 },
+];
+
+/** What each app prints once it listens. */
+interface Booted {
+  port: number;
+  /** The file `require.resolve` / `import.meta.resolve` picks for the package. */
+  resolved: string;
+  /** The package's files in the CommonJS module cache (ESM files never appear there). */
+  loadedCjs: string[];
+}
+
+/** npm variables of the `npm test` run that would point a nested npm at this repository. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (/^npm_(package_|lifecycle_|command$|config_local_prefix$)/i.test(key) || key === 'INIT_CWD') delete env[key];
+  }
+  return env;
+}
+
+function run(command: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { cwd, env: childEnv(), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+const NPM_INSTALL = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
+
+/** The app's source: one rate-limited route, decorators applied by hand (plain JS has no `@`). */
+function appSource(kind: ModuleKind): string {
+  const head =
+    kind === 'cjs'
+      ? `'use strict';
+require('reflect-metadata');
+const { Controller, Get, Module } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const { RateLimit, RateLimitModule } = require('${PACKAGE}');
+const path = require('node:path');
+const resolved = require.resolve('${PACKAGE}');
+`
+      : `import 'reflect-metadata';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Controller, Get, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { RateLimit, RateLimitModule } from '${PACKAGE}';
+const require = createRequire(import.meta.url);
+const resolved = fileURLToPath(import.meta.resolve('${PACKAGE}'));
+`;
+  return `${head}
+class PingController {
+  ping() {
+    return { ok: true };
+  }
+}
+const ping = Object.getOwnPropertyDescriptor(PingController.prototype, 'ping');
+Get('ping')(PingController.prototype, 'ping', ping);
+RateLimit({ minute: 1 })(PingController.prototype, 'ping', ping);
+Controller()(PingController);
+
+class AppModule {}
+Module({ imports: [RateLimitModule.forRoot({ headers: 'both' })], controllers: [PingController] })(AppModule);
+
+async function main() {
+  const app = await NestFactory.create(AppModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  const port = app.getHttpServer().address().port;
+  const loadedCjs = Object.keys(require.cache).filter((file) => file.includes(path.join('node_modules', '${PACKAGE}', path.sep)));
+  console.log(JSON.stringify({ port, resolved, loadedCjs }));
+}
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+`;
+}
+
+/** Uses the public types: `@ts-expect-error` fails the compile if they resolved to `any`. */
+const TYPES_CHECK = `import type { DynamicModule } from '@nestjs/common';
+import { RateLimitModule, type Rule } from '${PACKAGE}';
+
+export const rule: Rule = { minute: 10, group: 'admin' };
+export const root: DynamicModule = RateLimitModule.forRoot({ headers: 'legacy' });
+// @ts-expect-error 'sometimes' is not a headers mode
+RateLimitModule.forRoot({ headers: 'sometimes' });
+`;
+
+function writeApp(dir: string, spec: AppSpec, tarball: string): void {
+  mkdirSync(dir);
+  const range = `^${spec.nest}.0.0`;
+  const manifest = {
+    name: `app-${spec.name}`,
+    private: true,
+    type: spec.kind === 'cjs' ? 'commonjs' : 'module',
+    dependencies: {
+      '@nestjs/common': range,
+      '@nestjs/core': range,
+      '@nestjs/platform-express': range,
+      'reflect-metadata': '^0.2.0',
+      rxjs: '^7.8.0',
+      [PACKAGE]: `file:${tarball}`,
+    },
+  };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+  writeFileSync(join(dir, 'main.js'), appSource(spec.kind));
+  if (spec.typesCheck) {
+    writeFileSync(join(dir, spec.typesCheck), TYPES_CHECK);
+    // As `nest new` sets it up (skipLibCheck), with @types/node borrowed from this repository: the
+    // apps install runtime packages only.
+    const compilerOptions = {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      module: 'nodenext',
+      target: 'es2022',
+      typeRoots: [join(ROOT, 'node_modules', '@types')],
+      types: ['node'],
+    };
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: [spec.typesCheck] }));
+  }
+}
+
+/** Starts `node main.js` and waits for the line it prints once listening. */
+function boot(dir: string): Promise<{ child: ChildProcess; booted: Booted }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['main.js'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      const line = stdout.split('\n').find((candidate, i, lines) => i < lines.length - 1 && candidate.startsWith('{'));
+      if (line) resolve({ child, booted: JSON.parse(line) as Booted });
+    });
+    child.on('exit', (code) => reject(new Error(`app in ${dir} exited with ${code}:\n${stdout}\n${stderr}`)));
+  });
+}
+
+function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+const posix = (file: string) => file.split('\\').join('/');
+
+let work: string;
+let packedFiles: string[];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), `${PACKAGE}-packaging-`));
+  await run('npm', ['run', 'build'], ROOT);
+  const [packed] = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', work], ROOT)) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
+  packedFiles = packed.files.map((file) => file.path);
+  const tarball = join(work, packed.filename);
+  await Promise.all(
+    APPS.map((spec) => {
+      const dir = join(work, spec.name);
+      writeApp(dir, spec, tarball);
+      return run('npm', NPM_INSTALL, dir);
+    }),
+  );
+}, 240_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packed tarball', () => {
+  it('ships only the two builds, package.json and the docs', () => {
+    const unexpected = packedFiles.filter(
+      (file) => !/^(package\.json|README\.md|LICENSE(\.\w+)?|dist\/(esm|cjs)\/.+)$/.test(file),
+    );
+    expect(unexpected).toEqual([]);
+    expect(packedFiles.filter((file) => /spec|test|\.tsbuildinfo$/i.test(file))).toEqual([]);
+    expect(packedFiles).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'dist/esm/index.js',
+        'dist/esm/index.d.ts',
+        'dist/cjs/index.js',
+        'dist/cjs/index.d.ts',
+        'dist/cjs/package.json',
+      ]),
+    );
+    if (existsSync(join(ROOT, 'README.md'))) expect(packedFiles).toContain('README.md');
+  });
+
+  it('declares no runtime dependencies, only peers', () => {
+    const manifest = JSON.parse(
+      readFileSync(join(work, APPS[0].name, 'node_modules', PACKAGE, 'package.json'), 'utf8'),
+    );
+    expect(manifest.dependencies ?? {}).toEqual({});
+    expect(Object.keys(manifest.peerDependencies)).toEqual(
+      expect.arrayContaining(['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs']),
+    );
+  });
+
+  it('has source maps that carry their sources (lib/ is not shipped)', () => {
+    const dir = join(work, APPS[0].name, 'node_modules', PACKAGE);
+    const maps = packedFiles.filter((file) => file.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    const withoutSources = maps.filter((file) => {
+      const map = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { sourcesContent?: unknown[] };
+      return !map.sourcesContent?.every((content) => typeof content === 'string');
+    });
+    expect(withoutSources).toEqual([]);
+  });
+});
+
+describe.each(APPS)('a $kind app on NestJS $nest ($name)', (spec) => {
+  let dir: string;
+  let child: ChildProcess | undefined;
+  let booted: Booted;
+
+  beforeAll(async () => {
+    dir = join(work, spec.name);
+    ({ child, booted } = await boot(dir));
+  });
+
+  afterAll(() => stop(child));
+
+  it(`runs on NestJS ${spec.nest} without the optional peers ioredis and @nestjs/jwt`, () => {
+    const version = (name: string) =>
+      JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version as string;
+    expect(version('@nestjs/common')).toMatch(new RegExp(`^${spec.nest}\\.`));
+    expect(version('@nestjs/core')).toMatch(new RegExp(`^${spec.nest}\\.`));
+    expect(existsSync(join(dir, 'node_modules', 'ioredis'))).toBe(false);
+    expect(existsSync(join(dir, 'node_modules', '@nestjs', 'jwt'))).toBe(false);
+  });
+
+  it(`loads only dist/${spec.kind}`, () => {
+    const other = spec.kind === 'cjs' ? 'esm' : 'cjs';
+    expect(posix(booted.resolved)).toMatch(new RegExp(`/node_modules/${PACKAGE}/dist/${spec.kind}/index\\.js$`));
+    expect(booted.loadedCjs.filter((file) => posix(file).includes(`/dist/${other}/`))).toEqual([]);
+    if (spec.kind === 'cjs') expect(booted.loadedCjs.length).toBeGreaterThan(1);
+    else expect(booted.loadedCjs).toEqual([]);
+  });
+
+  it('answers 200, then 429 with Retry-After and rate-limit headers', async () => {
+    const server = request(`http://127.0.0.1:${booted.port}`);
+    const admitted = await server.get('/ping');
+    expect(admitted.status).toBe(200);
+    expect(admitted.body).toEqual({ ok: true });
+    expect(admitted.headers['ratelimit-policy']).toBe('"minute";q=1;w=60');
+    expect(admitted.headers['ratelimit']).toMatch(/^"minute";r=0;t=\d+$/);
+    expect(admitted.headers['x-ratelimit-limit']).toBe('1');
+    expect(admitted.headers['x-ratelimit-remaining']).toBe('0');
+
+    const rejected = await server.get('/ping');
+    expect(rejected.status).toBe(429);
+    expect(rejected.body).toMatchObject({ statusCode: 429, message: 'Too Many Requests' });
+    expect(Number(rejected.headers['retry-after'])).toBeGreaterThan(0);
+    expect(rejected.headers['ratelimit']).toMatch(/^"minute";r=0;t=\d+$/);
+  });
+
+  if (spec.typesCheck) {
+    const condition = spec.kind === 'cjs' ? 'require' : 'import';
+    it(`type-checks a TypeScript user file against the "${condition}" types (dist/${spec.kind})`, async () => {
+      const listed = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--listFiles'], dir);
+      const ours = listed
+        .split('\n')
+        .map(posix)
+        .filter((file) => file.includes(`/node_modules/${PACKAGE}/`));
+      expect(ours).toContain(posix(join(dir, 'node_modules', PACKAGE, 'dist', spec.kind, 'index.d.ts')));
+      expect(ours.filter((file) => !file.includes(`/dist/${spec.kind}/`))).toEqual([]);
+    });
+  }
+});
