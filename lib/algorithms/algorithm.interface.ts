@@ -9,7 +9,11 @@ export const ALGORITHMS: readonly Algorithm[] = ['fixed-window', 'sliding-window
  * All durations are in milliseconds.
  */
 export interface LimitStatus {
-  /** Hits still admitted after this request (0 when it was rejected). */
+  /**
+   * Hits this limit still admits after this request: 0 when this limit rejects it; when it was
+   * admitted (or peeked), what is left once it is counted; when another limit rejected it (nothing
+   * counted), what is left without it.
+   */
   remaining: number;
   /** ms until this limit gives more quota (window reset, oldest hit expiring, next GCRA token). */
   resetMs: number;

@@ -43,21 +43,21 @@ export class MemoryStorage implements RateLimitStorage {
   consume(request: ConsumeRequest): ConsumeResult {
     const now = this.clock();
     this.sweep(now, SWEEP_STEPS);
-    const entry = this.entries.get(request.identityKey);
-    const { limits, blocks } = request;
+    const { identityKey, limits, blocks } = request;
+    const entry = this.entries.get(identityKey);
     const statuses: LimitStatus[] = new Array(limits.length);
 
-    let blockedUntil = 0;
     if (entry !== undefined) {
+      let blockedUntil = 0;
       for (const scope of blocks) {
         const block = entry.states.get(scope.key) as BlockState | undefined;
-        if (block !== undefined && block.until > now && block.until > blockedUntil) blockedUntil = block.until;
+        if (block !== undefined && block.until > blockedUntil) blockedUntil = block.until;
       }
-    }
-    if (blockedUntil > 0) {
-      const wait = blockedUntil - now;
-      for (let i = 0; i < limits.length; i++) statuses[i] = { remaining: 0, resetMs: wait, retryAfterMs: wait };
-      return { allowed: false, retryAfterMs: wait, blocked: true, limits: statuses };
+      if (blockedUntil > now) {
+        const wait = Math.ceil(blockedUntil - now);
+        for (let i = 0; i < limits.length; i++) statuses[i] = { remaining: 0, resetMs: wait, retryAfterMs: wait };
+        return { allowed: false, retryAfterMs: wait, blocked: true, limits: statuses };
+      }
     }
 
     let allowed = true;
@@ -72,10 +72,14 @@ export class MemoryStorage implements RateLimitStorage {
         if (status.retryAfterMs > retryAfterMs) retryAfterMs = status.retryAfterMs;
       }
     }
+    if (!allowed) {
+      // Nothing is counted: a limit that admitted the hit keeps it in its remaining quota.
+      for (const status of statuses) if (status.retryAfterMs === 0) status.remaining++;
+    }
     if (request.peek) return { allowed, retryAfterMs, blocked: false, limits: statuses };
 
-    const target = entry ?? this.createEntry(request.identityKey);
     if (allowed) {
+      const target = entry ?? this.createEntry(identityKey);
       for (const limit of limits) {
         const algorithm = WINDOW_ALGORITHMS[limit.algorithm];
         const state = algorithm.record(target.states.get(limit.key), now, limit.limit, limit.windowMs);
@@ -86,17 +90,18 @@ export class MemoryStorage implements RateLimitStorage {
       return { allowed, retryAfterMs, blocked: false, limits: statuses };
     }
 
+    // Rejected: each rejecting limit with a block time blocks its scope.
     let blocked = false;
     for (let i = 0; i < limits.length; i++) {
       const scope = blocks[limits[i].block];
       if (statuses[i].retryAfterMs === 0 || scope.durationMs <= 0) continue;
+      const target = entry ?? this.entries.get(identityKey) ?? this.createEntry(identityKey);
       const until = now + scope.durationMs;
       target.states.set(scope.key, { until } satisfies BlockState);
       if (until > target.expiresAt) target.expiresAt = until;
       if (scope.durationMs > retryAfterMs) retryAfterMs = scope.durationMs;
       blocked = true;
     }
-    if (target.states.size === 0) this.entries.delete(request.identityKey);
     return { allowed, retryAfterMs, blocked, limits: statuses };
   }
 
