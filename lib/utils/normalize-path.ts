@@ -1,5 +1,7 @@
 /** Anything that makes a path spelling differ from its normal form. */
 const NEEDS_WORK = /%|\/\/|\/\.|\/$|[?#]/;
+/** Scheme and authority of an absolute-form request target (`GET http://host/path`). */
+const ORIGIN = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i;
 
 /** Decodes `%XX` once; malformed UTF-8 sequences decode byte by byte where ASCII, else stay. */
 function decodeOnce(path: string): string {
@@ -10,6 +12,21 @@ function decodeOnce(path: string): string {
   }
 }
 
+/** The path of a request target: without scheme and authority (absolute form), query or fragment. */
+function targetPath(url: string): string {
+  let path = url;
+  if (path.charCodeAt(0) !== 47 /* '/' */) {
+    const origin = ORIGIN.exec(path);
+    if (origin !== null) path = path.slice(origin[0].length);
+    if (path.charCodeAt(0) !== 47) path = `/${path}`;
+  }
+  const end = path.search(/[?#]/);
+  return end === -1 ? path : path.slice(0, end);
+}
+
+/** True when `url` is already a plain path in normal form (the common case: no work at all). */
+const isPlain = (url: string): boolean => url.charCodeAt(0) === 47 && (url === '/' || !NEEDS_WORK.test(url));
+
 /**
  * The path of a request URL in the one spelling that config patterns are matched against: no query
  * or fragment, percent-decoded once (as routers decode), repeated slashes collapsed, `.` and `..`
@@ -17,17 +34,8 @@ function decodeOnce(path: string): string {
  * Absolute-form targets (`GET http://host/path`) are reduced to their path.
  */
 export function normalizePath(url: string): string {
-  let path = url;
-  if (path.charCodeAt(0) !== 47 /* '/' */) {
-    try {
-      path = new URL(path).pathname;
-    } catch {
-      path = `/${path}`;
-    }
-  }
-  if (!NEEDS_WORK.test(path) || path === '/') return path;
-  const end = path.search(/[?#]/);
-  if (end !== -1) path = path.slice(0, end);
+  if (isPlain(url)) return url;
+  let path = targetPath(url);
   if (path.includes('%')) path = decodeOnce(path);
   const segments: string[] = [];
   for (const segment of path.split('/')) {
@@ -35,5 +43,19 @@ export function normalizePath(url: string): string {
     if (segment === '..') segments.pop();
     else segments.push(segment);
   }
+  return `/${segments.join('/')}`;
+}
+
+/**
+ * The path of a request URL as routers match it: like `normalizePath`, but `.` and `..` segments
+ * stay and an encoded slash (`%2F`) stays encoded, because Express and Fastify route them literally
+ * (`/files/..%2Fx` reaches the `files/:name` handler). Config patterns are matched against both
+ * spellings, so neither dot segments nor encoded slashes can move a request out of a pattern.
+ */
+export function literalPath(url: string): string {
+  if (isPlain(url)) return url;
+  let path = targetPath(url);
+  if (path.includes('%')) path = decodeOnce(path.replace(/%2f/gi, '%252F'));
+  const segments = path.split('/').filter((segment) => segment !== '');
   return `/${segments.join('/')}`;
 }

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Starts the app on an ephemeral port of 127.0.0.1 and returns its base URL. */
@@ -8,6 +8,9 @@ export async function listen(app: INestApplication): Promise<string> {
   const { port } = app.getHttpServer().address() as AddressInfo;
   return `http://127.0.0.1:${port}`;
 }
+
+/** Keeps connections open between raw requests (the apps under test close them on shutdown). */
+const agent = new Agent({ keepAlive: true });
 
 /** What a raw request got back. */
 export interface RawResponse {
@@ -22,7 +25,7 @@ export interface RawResponse {
 export function rawGet(baseUrl: string, target: string, headers: Record<string, string> = {}): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method: 'GET', path: target, headers, agent: false }, (res) => {
+    const req = request({ host: hostname, port, method: 'GET', path: target, headers, agent }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
     });
