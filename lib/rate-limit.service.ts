@@ -76,13 +76,11 @@ export class RateLimitService {
     const limits: LimitInfo[] = new Array(applied.length);
     for (let i = 0; i < applied.length; i++) {
       const status = result.limits[i];
-      // Storages report what would remain after this hit; a rejected request recorded none.
-      const unrecorded = !result.allowed && status.retryAfterMs === 0 ? 1 : 0;
       limits[i] = {
         name: applied[i].name,
         limit: applied[i].limit,
         window: applied[i].windowSeconds,
-        remaining: status.remaining + unrecorded,
+        remaining: status.remaining,
         reset: toSeconds(status.resetMs),
       };
     }
