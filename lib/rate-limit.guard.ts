@@ -114,11 +114,11 @@ export class RateLimitGuard implements CanActivate {
       if (error instanceof InvalidRateLimitConfigError) throw error; // misconfiguration: a 500, never a fallback
       const { onAuthError } = this.settings;
       if (onAuthError === undefined) throw defaultAuthError(error);
-      const fallback = await onAuthError(error, context);
       try {
-        return normalizeIdentity(fallback);
-      } catch (invalid) {
-        throw defaultAuthError(invalid);
+        return normalizeIdentity(await onAuthError(error, context));
+      } catch (thrown) {
+        // Its own HttpException passes; anything else (the auth error rethrown, a bad identity) is a 401.
+        throw thrown instanceof InvalidRateLimitConfigError ? thrown : defaultAuthError(thrown);
       }
     }
   }
