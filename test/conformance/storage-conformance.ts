@@ -69,7 +69,7 @@ function requestOfRules(user: string, rules: readonly CompiledRule[], peek = fal
 const TRACE_LIMITS: LimitSpec[] = [
   { limit: 3, windowMs: 1000, blockMs: 2500, scope: 'a' },
   { limit: 5, windowMs: 4000, scope: 'b' },
-  { limit: 2, windowMs: 700, scope: 'c' },
+  { limit: 3, windowMs: 700, scope: 'c' }, // GCRA: one hit per 233⅓ ms
 ];
 
 type Step =
@@ -346,6 +346,36 @@ export function describeStorageConformance(name: string, factory: ConformanceFac
         clock.advance(1);
         expect(await subject.liveKeys()).toBe(0);
       });
+    });
+
+    it('gcra with a fractional interval (3 per second): one hit per 333⅓ ms, Retry-After rounded up to the ms', async () => {
+      const user = freshIdentity();
+      const spec = [{ limit: 3, windowMs: 1000 }];
+      for (let i = 0; i < 3; i++) expect((await consume(requestOf(user, 'gcra', spec))).allowed).toBe(true);
+      for (const [advanceMs, retryAfterMs] of [
+        [0, 334],
+        [333, 1],
+      ]) {
+        clock.advance(advanceMs);
+        expect(await consume(requestOf(user, 'gcra', spec))).toMatchObject({ allowed: false, retryAfterMs });
+      }
+      clock.advance(1); // 334 ms
+      expect(await consume(requestOf(user, 'gcra', spec))).toMatchObject({ allowed: true, limits: [{ remaining: 0 }] });
+      clock.advance(332); // 666 ms: the next hit is due at 666⅔ ms
+      expect(await consume(requestOf(user, 'gcra', spec))).toMatchObject({ allowed: false, retryAfterMs: 1 });
+      clock.advance(1);
+      expect((await consume(requestOf(user, 'gcra', spec))).allowed).toBe(true);
+    });
+
+    it('sliding window with a lowered limit: Retry-After waits until enough of the live hits have left', async () => {
+      const user = freshIdentity();
+      for (let i = 0; i < 5; i++) {
+        expect((await consume(requestOf(user, 'sliding-window', [{ limit: 5, windowMs: 10_000 }]))).allowed).toBe(true);
+        clock.advance(1000);
+      }
+      // 5 live hits at 0..4 s, limit now 2: admitted once 4 of them have left, when the one at 3 s does (13 s).
+      const rejected = await consume(requestOf(user, 'sliding-window', [{ limit: 2, windowMs: 10_000 }]));
+      expect(rejected).toMatchObject({ allowed: false, retryAfterMs: 8000 });
     });
 
     it('sliding window above 1000 hits: never over the limit in any window, Retry-After exact to its own next admission and at most one bucket (window/1000) later than an exact log', async () => {
