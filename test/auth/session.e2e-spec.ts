@@ -1,16 +1,10 @@
 import { jest } from '@jest/globals';
 import { Body, Controller, HttpCode, Post, Req, type INestApplication } from '@nestjs/common';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import fastifyCookie from '@fastify/cookie';
-import fastifySecureSession from '@fastify/secure-session';
-import fastifySession from '@fastify/session';
-import session from 'express-session';
 import request from 'supertest';
 import { ClientIpAuth, RateLimitModule, SessionAuth, type RateLimitModuleOptions } from '../../lib/index.js';
 import { createApp, PLATFORMS, type Platform } from '../support/app.js';
 import { ProbeController, revealIdentity } from './probe.controller.js';
-
-const SESSION_SECRET = 'a-session-secret-of-at-least-32-characters';
+import { SESSIONS, type SessionSetup } from './sessions.js';
 
 /** Logs in by writing `fields` into the session, the way each session library expects. */
 @Controller('session')
@@ -22,42 +16,6 @@ class SessionController {
     }
   }
 }
-
-/** A way to give an app sessions: the middleware or plugin, registered before init. */
-interface SessionSetup {
-  name: string;
-  configure(app: INestApplication): unknown;
-}
-
-const SESSIONS: Record<Platform, SessionSetup[]> = {
-  express: [
-    {
-      name: 'express-session',
-      configure: (app) => app.use(session({ secret: SESSION_SECRET, resave: false, saveUninitialized: false })),
-    },
-  ],
-  fastify: [
-    {
-      name: '@fastify/secure-session',
-      configure: (app) =>
-        (app as NestFastifyApplication).register(fastifySecureSession as any, {
-          key: Buffer.alloc(32, 7),
-          cookie: { path: '/' },
-        }),
-    },
-    {
-      name: '@fastify/session',
-      configure: async (app) => {
-        await (app as NestFastifyApplication).register(fastifyCookie as any);
-        await (app as NestFastifyApplication).register(fastifySession as any, {
-          secret: SESSION_SECRET,
-          cookie: { secure: false },
-          saveUninitialized: false,
-        });
-      },
-    },
-  ],
-};
 
 const boot = (platform: Platform, options: RateLimitModuleOptions, configure?: SessionSetup['configure']) =>
   createApp(
