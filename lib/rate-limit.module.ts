@@ -151,7 +151,11 @@ const providers: Provider[] = [
  * Rate limiting for the whole application. `forRoot(options)` (or `forRootAsync`) registers the
  * global `RateLimitGuard` and makes `RateLimitService` injectable everywhere.
  */
-@Module({ providers, exports: [RateLimitService, RATE_LIMIT_STORAGE] })
+@Module({
+  providers,
+  // The guard's dependencies too, so that `guard: false` + `@UseGuards(RateLimitGuard)` resolves anywhere.
+  exports: [RateLimitService, RATE_LIMIT_STORAGE, RATE_LIMIT_SETTINGS, RATE_LIMIT_PATTERNS, RATE_LIMIT_IDENTIFY],
+})
 export class RateLimitModule extends RateLimitConfigurableModule {
   /** Configures the module with static options (all optional). */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
