@@ -49,6 +49,8 @@ export class RateLimitService {
    */
   async limit(identity: Required<Identity>, rules: readonly CompiledRule[], peek = false): Promise<RateLimitInfo> {
     const applied: CompiledLimit[] = [];
+    /** For each applied limit, the index of its check: limits on one counter share one check. */
+    const checkOf: number[] = [];
     const checks: LimitCheck[] = [];
     const blocks: BlockScope[] = [];
     for (const rule of rules) {
@@ -56,6 +58,15 @@ export class RateLimitService {
       const block = blocks.push(rule.block) - 1;
       for (const limit of rule.limits) {
         applied.push(limit);
+        // Two rules of one zone (or two limits of one window) name the same counter: a request is
+        // one hit on it, checked against the stricter limit.
+        const same = checks.findIndex((check) => check.key === limit.key);
+        if (same !== -1) {
+          checkOf.push(same);
+          if (limit.limit < checks[same].limit) checks[same] = { ...checks[same], limit: limit.limit, block };
+          continue;
+        }
+        checkOf.push(checks.length);
         checks.push({
           key: limit.key,
           limit: limit.limit,
@@ -75,7 +86,7 @@ export class RateLimitService {
     });
     const limits: LimitInfo[] = new Array(applied.length);
     for (let i = 0; i < applied.length; i++) {
-      const status = result.limits[i];
+      const status = result.limits[checkOf[i]];
       limits[i] = {
         name: applied[i].name,
         limit: applied[i].limit,

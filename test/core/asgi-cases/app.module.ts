@@ -13,6 +13,8 @@ export const ASGI_CONFIG: Record<string, Rule[]> = {
   '^/multiple': [{ second: 1, minute: 3 }],
   '^/zone1': [{ second: 1, zone: 'shared' }],
   '^/zone2': [{ second: 1, zone: 'shared' }],
+  '^/shared-a': [{ minute: 3, zone: 'ab' }],
+  '^/shared-(a|b)': [{ minute: 3, zone: 'ab' }],
   '^/nozone1': [{ second: 1 }],
   '^/nozone2': [{ second: 1 }],
   '^/towns': [{ minute: 2 }],
@@ -48,6 +50,12 @@ class AsgiController {
     return 'ok';
   }
   @Get('zone2') zone2() {
+    return 'ok';
+  }
+  @Get('shared-a') sharedA() {
+    return 'ok';
+  }
+  @Get('shared-b') sharedB() {
     return 'ok';
   }
   @Get('nozone1') nozone1() {

@@ -117,6 +117,14 @@ describe.each(PLATFORMS)('asgi-ratelimit cases on %s', (platform) => {
     expect((await get('/nozone1', 'zon')).status).toBe(429);
   });
 
+  it('a request matching two patterns of one zone counts once on the shared counter', async () => {
+    const first = await get('/shared-a', 'overlap'); // matches '^/shared-a' and '^/shared-(a|b)'
+    expect(first.headers['ratelimit']).toBe('"minute";r=2;t=60, "minute-2";r=2;t=60');
+    expect((await get('/shared-b', 'overlap')).headers['ratelimit']).toBe('"minute";r=1;t=60');
+    expect((await get('/shared-a', 'overlap')).status).toBe(200);
+    expect((await get('/shared-b', 'overlap')).status).toBe(429);
+  });
+
   it("a pattern's counter covers every path it matches: '^/towns' counts /towns/1 and /towns/2 together", async () => {
     expect((await get('/towns/1', 'tow')).status).toBe(200);
     expect((await get('/towns/2', 'tow')).status).toBe(200);
