@@ -5,21 +5,14 @@ import {
   ClientIpAuth,
   createJwtAuth,
   EmptyInformation,
-  RateLimitModule,
   type AuthFunction,
   type RateLimitModuleOptions,
 } from '../../lib/index.js';
-import { createApp, http, PLATFORMS, type Platform } from '../support/app.js';
-import { ProbeController, revealIdentity } from './probe.controller.js';
-import { bearer, hs256, SECRET } from './tokens.js';
+import { http, PLATFORMS, type Platform } from '../support/app.js';
+import { bootProbe } from './probe.controller.js';
+import { bearer, pastExp, hs256, SECRET } from './tokens.js';
 
-const boot = (platform: Platform, options: RateLimitModuleOptions) =>
-  createApp(platform, {
-    imports: [RateLimitModule.forRoot({ onBlocked: revealIdentity, ...options })],
-    controllers: [ProbeController],
-  });
-
-const past = () => Math.floor(Date.now() / 1000) - 60;
+const boot = (platform: Platform, options: RateLimitModuleOptions) => bootProbe(platform, options);
 
 describe.each(PLATFORMS)('auth lists and onAuthError on %s', (platform) => {
   describe('auth: [JwtAuth, ClientIpAuth]', () => {
@@ -54,7 +47,7 @@ describe.each(PLATFORMS)('auth lists and onAuthError on %s', (platform) => {
     it('rejects a bad token with 401 instead of falling back to the IP', async () => {
       const expired = await http(app)
         .get('/whoami')
-        .set(bearer(hs256({ user: 'alice', exp: past() })));
+        .set(bearer(hs256({ user: 'alice', exp: pastExp() })));
       expect(expired.status).toBe(401);
       expect(expired.body.message).toContain('jwt expired');
       expect((await http(app).get('/whoami').set(bearer('garbage'))).status).toBe(401);
@@ -116,7 +109,7 @@ describe.each(PLATFORMS)('auth lists and onAuthError on %s', (platform) => {
       expect((await http(app).get('/whoami')).body).toEqual({ user: 'anonymous', group: 'default' });
       const expired = await http(app)
         .get('/whoami')
-        .set(bearer(hs256({ user: 'alice', exp: past() })));
+        .set(bearer(hs256({ user: 'alice', exp: pastExp() })));
       expect(expired.body).toEqual({ user: 'anonymous', group: 'default' });
       expect(errors[0]).toBeInstanceOf(EmptyInformation);
       expect(errors[1]).toBeInstanceOf(TokenExpiredError);

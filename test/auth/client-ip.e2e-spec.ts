@@ -4,19 +4,14 @@ import request from 'supertest';
 import {
   ClientIpAuth,
   InvalidRateLimitConfigError,
-  RateLimitModule,
   type ClientIpAuthOptions,
   type RateLimitModuleOptions,
 } from '../../lib/index.js';
-import { createApp, http, PLATFORMS, type Platform } from '../support/app.js';
-import { ProbeController, revealIdentity } from './probe.controller.js';
+import { http, PLATFORMS, type Platform } from '../support/app.js';
+import { bootProbe } from './probe.controller.js';
 
 const boot = (platform: Platform, auth: RateLimitModuleOptions['auth'], configure?: (app: INestApplication) => void) =>
-  createApp(
-    platform,
-    { imports: [RateLimitModule.forRoot({ auth, onBlocked: revealIdentity })], controllers: [ProbeController] },
-    configure,
-  );
+  bootProbe(platform, { auth }, { configure });
 
 /** Who the app thinks is calling, given request headers (the peer is always 127.0.0.1 here). */
 async function whoami(app: INestApplication, headers: Record<string, string> = {}): Promise<string> {

@@ -1,5 +1,15 @@
-import { Controller, Get, HttpException, HttpStatus, type ExecutionContext } from '@nestjs/common';
-import { RateLimit, type RateLimitInfo } from '../../lib/index.js';
+import {
+  Controller,
+  Get,
+  HttpException,
+  HttpStatus,
+  type ExecutionContext,
+  type INestApplication,
+  type ModuleMetadata,
+  type Type,
+} from '@nestjs/common';
+import { RateLimit, RateLimitModule, type RateLimitInfo, type RateLimitModuleOptions } from '../../lib/index.js';
+import { createApp, type Platform } from '../support/app.js';
 
 /** Groups the probe can reveal (a rule per group: only the identity's own group is selected). */
 const GROUPS = ['default', 'admin', 'staff'];
@@ -29,4 +39,27 @@ export function revealIdentity(context: ExecutionContext, info: RateLimitInfo): 
   if (context.switchToHttp().getRequest().url.startsWith('/whoami')) {
     throw new HttpException(info.identity, HttpStatus.OK);
   }
+}
+
+/** What else a probe app holds besides `RateLimitModule.forRoot(options)` and `ProbeController`. */
+export interface ProbeExtras {
+  imports?: ModuleMetadata['imports'];
+  controllers?: Type[];
+  configure?: (app: INestApplication) => unknown;
+}
+
+/** Boots an app with `ProbeController` and `RateLimitModule.forRoot({ onBlocked: revealIdentity, ...options })`. */
+export function bootProbe(
+  platform: Platform,
+  options: RateLimitModuleOptions,
+  { imports = [], controllers = [], configure }: ProbeExtras = {},
+): Promise<INestApplication> {
+  return createApp(
+    platform,
+    {
+      imports: [...imports, RateLimitModule.forRoot({ onBlocked: revealIdentity, ...options })],
+      controllers: [ProbeController, ...controllers],
+    },
+    configure,
+  );
 }

@@ -1,9 +1,9 @@
 import { jest } from '@jest/globals';
 import { Body, Controller, HttpCode, Post, Req, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { ClientIpAuth, RateLimitModule, SessionAuth, type RateLimitModuleOptions } from '../../lib/index.js';
-import { createApp, PLATFORMS, type Platform } from '../support/app.js';
-import { ProbeController, revealIdentity } from './probe.controller.js';
+import { ClientIpAuth, SessionAuth, type RateLimitModuleOptions } from '../../lib/index.js';
+import { PLATFORMS, type Platform } from '../support/app.js';
+import { bootProbe } from './probe.controller.js';
 import { SESSIONS, type SessionSetup } from './sessions.js';
 
 /** Logs in by writing `fields` into the session, the way each session library expects. */
@@ -18,14 +18,7 @@ class SessionController {
 }
 
 const boot = (platform: Platform, options: RateLimitModuleOptions, configure?: SessionSetup['configure']) =>
-  createApp(
-    platform,
-    {
-      imports: [RateLimitModule.forRoot({ onBlocked: revealIdentity, ...options })],
-      controllers: [ProbeController, SessionController],
-    },
-    configure,
-  );
+  bootProbe(platform, options, { controllers: [SessionController], configure });
 
 describe.each(PLATFORMS)('SessionAuth on %s', (platform) => {
   describe.each(SESSIONS[platform])('with $name', ({ configure }) => {

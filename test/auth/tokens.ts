@@ -11,6 +11,9 @@ export const RSA = generateKeyPairSync('rsa', {
   privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
 });
 
+/** An `exp` claim a minute in the past. */
+export const pastExp = () => Math.floor(Date.now() / 1000) - 60;
+
 /** An HS256 token for `claims`, signed with `secret`. */
 export const hs256 = (claims: object, secret = SECRET, options: jwt.SignOptions = {}) =>
   jwt.sign(claims, secret, { algorithm: 'HS256', ...options });
