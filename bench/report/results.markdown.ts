@@ -1,0 +1,231 @@
+import type { BenchOptions } from '../harness/bench.options.js';
+import { SCENARIOS, type ScenarioName } from '../harness/scenarios.js';
+import type { Summary } from '../harness/summary.js';
+import type { MicroResults } from '../micro/memory-storage.micro.js';
+import { VARIANT_LABELS, type PlatformName, type VariantName } from '../variants/variants.js';
+import type { Machine } from './machine.js';
+
+/** Everything a run produced, as written to results.json. */
+export interface RunResults {
+  date: string;
+  command: string;
+  options: BenchOptions;
+  machine: Machine;
+  /** Seconds the whole run took. */
+  elapsed: number;
+  summaries: Summary[];
+  micro?: MicroResults;
+  /** Markdown of the CPU profile summaries, with `--profile`. */
+  profiles?: string;
+}
+
+/** One target of the issue, as measured. */
+interface TargetRow {
+  target: string;
+  measured: string;
+  met: 'yes' | 'no' | 'pending' | 'n/a';
+}
+
+const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+function find(summaries: readonly Summary[], platform: PlatformName, scenario: ScenarioName, variant: VariantName) {
+  return summaries.find((s) => s.platform === platform && s.scenario === scenario && s.variant === variant);
+}
+
+function check(value: number | undefined, ok: (value: number) => boolean, unavailable?: string): TargetRow['met'] {
+  if (unavailable) return 'pending';
+  if (value === undefined || !Number.isFinite(value)) return 'n/a';
+  return ok(value) ? 'yes' : 'no';
+}
+
+function targets(run: RunResults): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const { summaries, micro } = run;
+  for (const platform of run.options.platforms) {
+    const memory = find(summaries, platform, 'stacked', 'ratelimit-memory');
+    const redis = find(summaries, platform, 'stacked', 'ratelimit-redis');
+    const throttler = find(summaries, platform, 'stacked', 'throttler-memory');
+    const throttlerRedis = find(summaries, platform, 'stacked', 'throttler-redis');
+    const blocked = find(summaries, platform, 'blocked', 'ratelimit-redis');
+    const keys = find(summaries, platform, 'keys', 'ratelimit-redis');
+    const versus = (a?: Summary, b?: Summary) => (a && b ? a.rps / b.rps : Number.NaN);
+    const memoryVsThrottler = versus(memory, throttler);
+    const redisVsThrottler = versus(redis, throttlerRedis);
+    rows.push(
+      {
+        target: `${platform}: MemoryStorage >= 0.95x bare`,
+        measured: `${fixed(memory?.ratio ?? NaN)}x`,
+        met: check(memory?.ratio, (v) => v >= 0.95, memory?.unavailable),
+      },
+      {
+        target: `${platform}: MemoryStorage >= 2.3x @nestjs/throttler default storage`,
+        measured: `${fixed(memoryVsThrottler)}x`,
+        met: check(memoryVsThrottler, (v) => v >= 2.3, memory?.unavailable ?? throttler?.unavailable),
+      },
+      {
+        target: `${platform}: RedisStorage >= 0.85x bare`,
+        measured: redis?.unavailable ? 'not run' : `${fixed(redis?.ratio ?? NaN)}x`,
+        met: check(redis?.ratio, (v) => v >= 0.85, redis?.unavailable),
+      },
+      {
+        target: `${platform}: RedisStorage >= 1.2x throttler + nest-lab Redis`,
+        measured: redis?.unavailable ? 'not run' : `${fixed(redisVsThrottler)}x`,
+        met: check(redisVsThrottler, (v) => v >= 1.2, redis?.unavailable),
+      },
+      {
+        target: `${platform}: exactly 1 Redis command per request (stacked; 10,000 keys)`,
+        measured: redis?.unavailable
+          ? 'not run'
+          : `${fixed(redis?.redisSentPerRequest ?? NaN, 3)}; ${fixed(keys?.redisSentPerRequest ?? NaN, 3)}`,
+        met: check(
+          Math.max(redis?.redisSentPerRequest ?? NaN, keys?.redisSentPerRequest ?? NaN),
+          () =>
+            Math.abs((redis?.redisSentPerRequest ?? 0) - 1) < 0.01 &&
+            Math.abs((keys?.redisSentPerRequest ?? 1) - 1) < 0.01,
+          redis?.unavailable,
+        ),
+      },
+      {
+        target: `${platform}: <= 0.01 Redis command per blocked request`,
+        measured: blocked?.unavailable ? 'not run' : fixed(blocked?.redisSentPerRequest ?? NaN, 4),
+        met: check(blocked?.redisSentPerRequest, (v) => v <= 0.01, blocked?.unavailable),
+      },
+    );
+  }
+  if (micro) {
+    rows.push(
+      {
+        target: 'MemoryStorage <= 0.5 µs per request, 3 limits, hot key',
+        measured: `${fixed(micro.storageHotNs / 1000, 3)} µs (via RateLimitService.limit: ${fixed(micro.serviceHotNs / 1000, 3)} µs)`,
+        met: check(micro.storageHotNs, (v) => v <= 500),
+      },
+      {
+        target: 'MemoryStorage <= 1.5 µs per request, 3 limits, 100,000 keys',
+        measured: `${fixed(micro.storageKeysNs / 1000, 3)} µs (via RateLimitService.limit: ${fixed(micro.serviceKeysNs / 1000, 3)} µs)`,
+        met: check(micro.storageKeysNs, (v) => v <= 1500),
+      },
+      {
+        target: 'MemoryStorage <= 150 bytes of heap per tracked key-limit',
+        measured: `${fixed(micro.bytesPerKeyLimit, 0)} bytes`,
+        met: check(micro.bytesPerKeyLimit, (v) => v <= 150),
+      },
+    );
+  }
+  return rows;
+}
+
+function httpTable(run: RunResults, platform: PlatformName, scenario: ScenarioName): string {
+  const rows = run.summaries
+    .filter((s) => s.platform === platform && s.scenario === scenario)
+    .map((s) => {
+      const name = VARIANT_LABELS[s.variant];
+      if (s.unavailable) return `| ${name} | pending: ${s.unavailable} | | | | | | | |`;
+      const redis = s.variant.endsWith('redis');
+      return [
+        name,
+        Math.round(s.rps).toLocaleString('en'),
+        `${fixed(s.ratio)}x`,
+        fixed(s.p50, 0),
+        fixed(s.p99, 0),
+        redis ? fixed(s.redisSentPerRequest, 3) : '-',
+        redis ? fixed(s.redisExecutedPerRequest, 2) : '-',
+        fixed(s.rss / 2 ** 20, 0),
+        String(s.unexpected),
+      ].join(' | ');
+    })
+    .map((row) => (row.startsWith('|') ? row : `| ${row} |`));
+  return [
+    `#### ${platform}, ${scenario}: ${SCENARIOS[scenario].label}`,
+    '',
+    '| variant | req/s | ratio to bare | p50 ms | p99 ms | Redis cmds sent / req | Redis cmds executed / req | RSS MiB | unexpected responses |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
+/** RESULTS.md: how the run was made, the targets as measured, every table, the chart. */
+export function resultsMarkdown(run: RunResults, svgFile: string): string {
+  const { machine, options } = run;
+  const packages = Object.entries(machine.packages)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(', ');
+  const sections: string[] = [
+    '# Benchmark results',
+    '',
+    `Measured ${run.date} with:`,
+    '',
+    '```sh',
+    run.command,
+    '```',
+    '',
+    `Machine: ${machine.nproc} CPUs (nproc), ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}, ` +
+      `Node ${machine.node}, redis-server ${machine.redis}; load average at start ${machine.loadAverage.join(' / ')} ` +
+      '(the machine was shared with other work: compare ratios within this run, not absolute numbers across runs).',
+    '',
+    `Packages: ${packages}.`,
+    '',
+    `Run: ${options.rounds} round(s) x ${options.duration} s per variant, scenario and platform, ${options.connections} ` +
+      `connections, ${options.warmup} s of unrecorded warm-up per variant and scenario; the whole run took ${Math.round(run.elapsed)} s.`,
+    '',
+    '## Method',
+    '',
+    '- `npm run bench` compiles `lib/` and `bench/` with `tsc -p tsconfig.bench.json` (the same compiler settings as ' +
+      '`npm run build`, output in `bench/.tmp/build`), starts one `redis-server` on a free loopback port, then runs ' +
+      '`bench/main.ts`.',
+    '- Each variant is its own NestJS application process (`bench/variants/variant.main.ts`), listening on 127.0.0.1; ' +
+      'the harness process loads it with autocannon (programmatic). Variants are interleaved: every round runs each ' +
+      'scenario once for every variant in turn (A B C D E, A B C D E, ...). Figures are medians over the rounds; the ' +
+      'ratio is to the bare app of the same platform and scenario in the same run.',
+    '- Every variant serves `GET /limited` (3 stacked limits: second, minute and hour, 10^9 each, so nothing is ' +
+      'rejected) and `GET /blocked` (1 per second plus the minute and hour limits, blocked for an hour after the ' +
+      'first rejection). Clients are identified by the `x-user` header in every limiter (an auth function for ' +
+      'nestjs-ratelimit, `getTracker` for @nestjs/throttler), so the same keys are used everywhere.',
+    '- Scenarios: `stacked`: one client on `/limited`; `blocked`: one client on `/blocked`, rejected on every request ' +
+      '(the block is triggered during warm-up); `keys`: 10,000 distinct clients in turn on `/limited` ' +
+      '(autocannon `setupRequest`).',
+    "- Redis commands sent / req: commands the app's ioredis client sent (counted by wrapping `sendCommand`), i.e. " +
+      "round trips, divided by the requests the app's HTTP server received (counted on its `request` event, so requests " +
+      'that autocannon abandons when it stops count too). Redis cmds executed / req: the delta of `INFO commandstats` ' +
+      "(all commands, including those run inside Lua scripts, minus the harness's own INFO calls) divided by the same.",
+    '- RSS: `process.memoryUsage().rss` of the variant process after each measurement (largest value shown). ' +
+      '"unexpected responses": responses whose status is not the expected one (200, or 429 in `blocked` for ' +
+      'limiters) plus socket errors; 0 means the limiter behaved as configured.',
+    '- Micro-benchmark (`bench/micro/memory-storage.micro.ts`, tinybench, `node --expose-gc`): `MemoryStorage.consume` ' +
+      'with the `ConsumeRequest` that `RateLimitService.limit` builds for one rule with 3 limits, for one hot key and ' +
+      'across 100,000 keys (all tracked before timing), and the same through `RateLimitService.limit`; heap per ' +
+      'key-limit is the `heapUsed` growth after tracking 100,000 keys x 3 limits, after forced GCs.',
+    '',
+    '## Targets (measured, never asserted)',
+    '',
+    '| target | measured | met |',
+    '|---|---|---|',
+    ...targets(run).map((row) => `| ${row.target} | ${row.measured} | ${row.met} |`),
+    '',
+    '## Throughput relative to the bare app',
+    '',
+    `![Throughput of each variant relative to the bare app](${svgFile})`,
+    '',
+    '## HTTP results',
+    '',
+  ];
+  for (const platform of options.platforms) {
+    for (const scenario of options.scenarios) sections.push(httpTable(run, platform, scenario), '');
+  }
+  if (run.micro) {
+    const { micro } = run;
+    sections.push(
+      '## MemoryStorage micro-benchmark',
+      '',
+      '| measurement | value |',
+      '|---|---:|',
+      `| \`MemoryStorage.consume\`, 3 limits, 1 hot key | ${fixed(micro.storageHotNs, 0)} ns |`,
+      `| \`MemoryStorage.consume\`, 3 limits, ${micro.keys.toLocaleString('en')} keys | ${fixed(micro.storageKeysNs, 0)} ns |`,
+      `| \`RateLimitService.limit\` (engine + storage), 1 hot key | ${fixed(micro.serviceHotNs, 0)} ns |`,
+      `| \`RateLimitService.limit\` (engine + storage), ${micro.keys.toLocaleString('en')} keys | ${fixed(micro.serviceKeysNs, 0)} ns |`,
+      `| heap per tracked key-limit (${micro.keys.toLocaleString('en')} keys x ${micro.limitsPerKey} limits) | ${fixed(micro.bytesPerKeyLimit, 0)} bytes |`,
+      '',
+    );
+  }
+  if (run.profiles) sections.push('## CPU profiles', '', run.profiles, '');
+  return sections.join('\n');
+}

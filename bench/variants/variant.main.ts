@@ -1,0 +1,111 @@
+/**
+ * One benchmark variant as its own process: `node variant.main.js <variant> <platform>`, with
+ * BENCH_REDIS_PORT set for Redis variants. Started by the harness with an IPC channel: it answers
+ * `ready` (with its port) or `unavailable`, then `stats` on request, and exits on `stop`.
+ */
+import 'reflect-metadata';
+import { Module, type INestApplication, type ModuleMetadata } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Redis } from 'ioredis';
+import type { RateLimitStorage } from '../../lib/index.js';
+import {
+  isVariantName,
+  REDIS_VARIANTS,
+  type HarnessMessage,
+  type PlatformName,
+  type VariantMessage,
+  type VariantName,
+} from './variants.js';
+
+// Each variant imports only what it uses, so that processes start fast and carry nothing extra.
+
+type RedisStorageClass = new (client: Redis) => RateLimitStorage;
+
+let redisCommands = 0;
+/** Requests the HTTP server received (including ones the load generator abandoned at the end). */
+let requestsReceived = 0;
+
+/** A client to the benchmark's redis-server that counts the commands it sends (round trips). */
+async function countingRedis(): Promise<Redis> {
+  const port = Number(process.env.BENCH_REDIS_PORT);
+  const { Redis } = await import('ioredis');
+  const client = new Redis({ host: '127.0.0.1', port, retryStrategy: () => null, maxRetriesPerRequest: 1 });
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+    redisCommands++;
+    return send(...args);
+  }) as Redis['sendCommand'];
+  await client.ping();
+  return client;
+}
+
+/** The variant's module metadata, or a reason it cannot run in this checkout. */
+async function metadataOf(variant: VariantName, redis: Redis | undefined): Promise<ModuleMetadata | string> {
+  switch (variant) {
+    case 'bare':
+      return (await import('./bare.variant.js')).bareVariant();
+    case 'ratelimit-memory': {
+      const { MemoryStorage } = await import('../../lib/index.js');
+      return (await import('./rate-limit.variant.js')).rateLimitVariant(new MemoryStorage());
+    }
+    case 'ratelimit-redis': {
+      // Looked up at run time so that the harness builds whether or not RedisStorage is exported.
+      const library: Record<string, unknown> = await import('../../lib/index.js');
+      const RedisStorage = library.RedisStorage as RedisStorageClass | undefined;
+      if (RedisStorage === undefined) return 'RedisStorage is not exported by lib/index.ts yet';
+      return (await import('./rate-limit.variant.js')).rateLimitVariant(new RedisStorage(redis!));
+    }
+    case 'throttler-memory':
+      return (await import('./throttler.variant.js')).throttlerVariant();
+    case 'throttler-redis': {
+      const { ThrottlerStorageRedisService } = await import('@nest-lab/throttler-storage-redis');
+      return (await import('./throttler.variant.js')).throttlerVariant(new ThrottlerStorageRedisService(redis!));
+    }
+  }
+}
+
+async function createApp(metadata: ModuleMetadata, platform: PlatformName): Promise<INestApplication> {
+  @Module(metadata)
+  class VariantModule {}
+  if (platform === 'express') return NestFactory.create(VariantModule, { logger: false });
+  const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+  return NestFactory.create(VariantModule, new FastifyAdapter(), { logger: false });
+}
+
+function reply(message: VariantMessage): void {
+  process.send!(message);
+}
+
+async function main(): Promise<void> {
+  const [variant, platform] = process.argv.slice(2);
+  if (!isVariantName(variant) || (platform !== 'express' && platform !== 'fastify')) {
+    throw new Error(`Usage: variant.main.js <variant> <express|fastify>; got ${variant} ${platform}`);
+  }
+  const redis = REDIS_VARIANTS.has(variant) ? await countingRedis() : undefined;
+  const metadata = await metadataOf(variant, redis);
+  if (typeof metadata === 'string') {
+    reply({ type: 'unavailable', reason: metadata });
+    redis?.disconnect();
+    process.disconnect();
+    return;
+  }
+  const app = await createApp(metadata, platform);
+  await app.listen(0, '127.0.0.1');
+  app.getHttpServer().on('request', () => requestsReceived++);
+  process.on('message', async (message: HarnessMessage) => {
+    if (message.type === 'stats') {
+      const { rss, heapUsed } = process.memoryUsage();
+      reply({ type: 'stats', rss, heapUsed, redisCommands, requests: requestsReceived });
+    } else if (message.type === 'stop') {
+      await app.close();
+      redis?.disconnect();
+      process.exit(0); // lets --cpu-prof write its profile
+    }
+  });
+  reply({ type: 'ready', port: app.getHttpServer().address().port });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,37 @@
+/** The applications the harness compares, in the order each round runs them. */
+export const VARIANT_NAMES = [
+  'bare',
+  'ratelimit-memory',
+  'ratelimit-redis',
+  'throttler-memory',
+  'throttler-redis',
+] as const;
+
+export type VariantName = (typeof VARIANT_NAMES)[number];
+
+/** How each variant is described in the results. */
+export const VARIANT_LABELS: Record<VariantName, string> = {
+  bare: 'bare NestJS (no limiter)',
+  'ratelimit-memory': 'nestjs-ratelimit MemoryStorage',
+  'ratelimit-redis': 'nestjs-ratelimit RedisStorage',
+  'throttler-memory': '@nestjs/throttler default storage',
+  'throttler-redis': '@nestjs/throttler + @nest-lab/throttler-storage-redis',
+};
+
+/** Variants that talk to the benchmark's redis-server. */
+export const REDIS_VARIANTS: ReadonlySet<VariantName> = new Set(['ratelimit-redis', 'throttler-redis']);
+
+export const isVariantName = (name: string): name is VariantName => (VARIANT_NAMES as readonly string[]).includes(name);
+
+/** The HTTP adapters a run covers. */
+export const PLATFORM_NAMES = ['express', 'fastify'] as const;
+export type PlatformName = (typeof PLATFORM_NAMES)[number];
+
+/** Messages from a variant process to the harness (over the IPC channel). */
+export type VariantMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'unavailable'; reason: string }
+  | { type: 'stats'; rss: number; heapUsed: number; redisCommands: number; requests: number };
+
+/** Messages from the harness to a variant process. */
+export type HarnessMessage = { type: 'stats' } | { type: 'stop' };
