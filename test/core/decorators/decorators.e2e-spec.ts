@@ -82,7 +82,9 @@ describe.each(PLATFORMS)('decorators on %s', (platform) => {
 
   it("a global '^/' pattern stacks with route rules: both enforced, both in the headers", async () => {
     for (let i = 0; i < 5; i++) {
+      const callsBefore = auth.calls;
       const response = await get('/stack/loose', 'stacker');
+      expect(auth.calls).toBe(callsBefore + 1); // two lists, one identity
       expect(response.status).toBe(200);
       expect(response.headers['ratelimit-policy']).toBe('"minute";q=10;w=60, "hour";q=5;w=3600');
       expect(response.headers['ratelimit']).toBe(`"minute";r=${9 - i};t=60, "hour";r=${4 - i};t=3600`);

@@ -149,6 +149,47 @@ describe.each(PLATFORMS)('module options on %s', (platform: Platform) => {
     });
   });
 
+  describe('algorithm and keyPrefix', () => {
+    it("the module's algorithm applies to rules that name none; a rule's own algorithm wins", async () => {
+      app = await createApp(platform, {
+        imports: [
+          RateLimitModule.forRoot({
+            algorithm: 'gcra',
+            auth: headerAuth(),
+            storage: new MemoryStorage({ clock: new FakeClock().now }),
+            config: { '^/ping': [{ minute: 2 }, { group: 'fixed', minute: 2, algorithm: 'fixed-window' }] },
+          }),
+        ],
+        controllers: [PingController],
+      });
+      const retryAfter = async (group: string) => {
+        for (let i = 0; i < 2; i++) expect((await http(app!).get('/ping').set(as(group, group))).status).toBe(200);
+        return (await http(app!).get('/ping').set(as(group, group))).headers['retry-after'];
+      };
+      expect(await retryAfter('default')).toBe('30'); // GCRA: one more hit every 60/2 s
+      expect(await retryAfter('fixed')).toBe('60'); // fixed window: the window's end
+    });
+
+    it('apps on one storage share counters under the same keyPrefix, not under different ones', async () => {
+      const storage = new MemoryStorage({ clock: new FakeClock().now });
+      const boot = (keyPrefix?: string) =>
+        createApp(platform, {
+          imports: [
+            RateLimitModule.forRoot({ keyPrefix, auth: headerAuth(), storage, config: { '^/ping': [{ minute: 1 }] } }),
+          ],
+          controllers: [PingController],
+        });
+      const apps = [await boot(), await boot('ratelimit'), await boot('other-app')];
+      try {
+        expect((await http(apps[0]).get('/ping').set(as('k'))).status).toBe(200);
+        expect((await http(apps[1]).get('/ping').set(as('k'))).status).toBe(429); // 'ratelimit' is the default
+        expect((await http(apps[2]).get('/ping').set(as('k'))).status).toBe(200);
+      } finally {
+        await Promise.all(apps.map((one) => one.close()));
+      }
+    });
+  });
+
   describe('RateLimitService', () => {
     it('consume / check in a scope of its own, and reset of a user across every scope', async () => {
       const clock = new FakeClock();
