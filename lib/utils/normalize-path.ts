@@ -1,5 +1,5 @@
 /** Anything that makes a path spelling differ from its normal form. */
-const NEEDS_WORK = /%|\/\/|\/\.|\/$|[?#]/;
+const NEEDS_WORK = /%|\/\/|\/\.|\/$|[?#;]/;
 /** Scheme and authority of an absolute-form request target (`GET http://host/path`). */
 const ORIGIN = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i;
 
@@ -28,14 +28,16 @@ function targetPath(url: string): string {
 const isPlain = (url: string): boolean => url.charCodeAt(0) === 47 && (url === '/' || !NEEDS_WORK.test(url));
 
 /**
- * The path of a request URL in the one spelling that config patterns are matched against: no query
- * or fragment, percent-decoded once (as routers decode), repeated slashes collapsed, `.` and `..`
- * segments resolved, no trailing slash. Letter case is handled by matching patterns case-insensitively.
+ * The path of a request URL in the one spelling that config patterns are matched against: no query,
+ * fragment or `;` parameters, percent-decoded once (as routers decode), repeated slashes collapsed,
+ * `.` and `..` segments resolved, no trailing slash. Letter case is handled by matching patterns case-insensitively.
  * Absolute-form targets (`GET http://host/path`) are reduced to their path.
  */
 export function normalizePath(url: string): string {
   if (isPlain(url)) return url;
   let path = targetPath(url);
+  const semicolon = path.indexOf(';'); // Fastify's useSemicolonDelimiter routes `/a;x=1` as `/a`
+  if (semicolon !== -1) path = path.slice(0, semicolon);
   if (path.includes('%')) path = decodeOnce(path);
   const segments: string[] = [];
   for (const segment of path.split('/')) {
@@ -48,7 +50,7 @@ export function normalizePath(url: string): string {
 
 /**
  * The path of a request URL as routers match it: like `normalizePath`, but `.` and `..` segments
- * stay and an encoded slash (`%2F`) stays encoded, because Express and Fastify route them literally
+ * and `;` parameters stay, and an encoded slash (`%2F`) stays encoded, because Express and Fastify route them literally
  * (`/files/..%2Fx` reaches the `files/:name` handler). Config patterns are matched against both
  * spellings, so neither dot segments nor encoded slashes can move a request out of a pattern.
  */

@@ -12,6 +12,8 @@ describe('normalizePath', () => {
     ['/second_limit/?x=/a/../b', '/second_limit'],
     ['/second_limit#frag', '/second_limit'],
     ['/?x', '/'],
+    ['/exact;x=1', '/exact'], // Fastify's useSemicolonDelimiter
+    ['/exact/;x=1/y', '/exact'],
     ['/./second_limit', '/second_limit'],
     ['/x/../second_limit', '/second_limit'],
     ['/../../second_limit', '/second_limit'],
@@ -39,6 +41,7 @@ describe('literalPath (as routers match: dot segments and %2F kept)', () => {
     ['/second_limit/', '/second_limit'],
     ['//a//b/', '/a/b'],
     ['/a?x=1', '/a'],
+    ['/files/a;b', '/files/a;b'],
     ['/%73econd_limit', '/second_limit'],
     ['/x/../second_limit', '/x/../second_limit'],
     ['/./a', '/./a'],
