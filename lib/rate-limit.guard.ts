@@ -24,7 +24,7 @@ import type { CompiledRule } from './rules/rule-compiler.js';
 import { RuleList } from './rules/rule-list.js';
 import type { PatternRules } from './rules/pattern-rules.js';
 import type { Rule } from './rules/rule.interface.js';
-import { literalPath, normalizePath } from './utils/normalize-path.js';
+import { requestPaths } from './utils/normalize-path.js';
 import { setHeader, writeRateLimitHeaders } from './utils/rate-limit-headers.js';
 
 /** Resolves the identity of a request with the module's auth providers. */
@@ -96,11 +96,9 @@ export class RateLimitGuard implements CanActivate {
   protected ruleLists(request: any, route: RouteRateLimit): RuleList[] {
     const lists: RuleList[] = route.list ? [route.list] : [];
     if (this.patterns.length > 0) {
-      const url: string = request.originalUrl ?? request.url;
-      const path = normalizePath(url);
-      const literal = literalPath(url); // the same string unless the URL has dot segments or %2F
+      const paths = requestPaths(request); // one string unless the URL is spelled unusually
       for (const pattern of this.patterns) {
-        if (pattern.regex.test(path) || (literal !== path && pattern.regex.test(literal))) lists.push(pattern.list);
+        if (paths.some((path) => pattern.regex.test(path))) lists.push(pattern.list);
       }
     }
     return lists;

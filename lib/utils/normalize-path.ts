@@ -61,3 +61,20 @@ export function literalPath(url: string): string {
   const segments = path.split('/').filter((segment) => segment !== '');
   return `/${segments.join('/')}`;
 }
+
+/**
+ * Every spelling of a request's path that config patterns are matched against, usually just one:
+ * `normalizePath` and `literalPath` of the URL that was routed (`request.url`; Fastify's `rewriteUrl`
+ * changes it) and of the URL that was sent (`request.originalUrl`; Express mounts strip `url`).
+ */
+export function requestPaths(request: { url?: unknown; originalUrl?: unknown }): string[] {
+  const paths: string[] = [];
+  for (const url of [request.originalUrl, request.url]) {
+    if (typeof url !== 'string') continue;
+    const normal = normalizePath(url);
+    if (!paths.includes(normal)) paths.push(normal);
+    const literal = literalPath(url);
+    if (!paths.includes(literal)) paths.push(literal);
+  }
+  return paths;
+}

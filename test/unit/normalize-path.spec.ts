@@ -1,4 +1,4 @@
-import { literalPath, normalizePath } from '../../lib/utils/index.js';
+import { literalPath, normalizePath, requestPaths } from '../../lib/utils/index.js';
 
 describe('normalizePath', () => {
   it.each([
@@ -55,5 +55,17 @@ describe('literalPath (as routers match: dot segments and %2F kept)', () => {
 
   it('is the same string as normalizePath for URLs without dot segments or encoded slashes', () => {
     for (const url of ['/a', '/a/', '//a', '/%73?x', 'http://h/a']) expect(literalPath(url)).toBe(normalizePath(url));
+  });
+});
+
+describe('requestPaths', () => {
+  it.each<[{ url?: string; originalUrl?: string }, string[]]>([
+    [{ url: '/a', originalUrl: '/a' }, ['/a']],
+    [{ url: '/a/?q' }, ['/a']],
+    [{ url: '/exact', originalUrl: '/v1/exact' }, ['/v1/exact', '/exact']], // Fastify rewriteUrl
+    [{ url: '/x/../a', originalUrl: '/x/../a' }, ['/a', '/x/../a']],
+    [{ url: '/f/a%2Fb' }, ['/f/a/b', '/f/a%2Fb']],
+  ])('%j -> %j', (request, expected) => {
+    expect(requestPaths(request)).toEqual(expected);
   });
 });
