@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
 
 /**
@@ -46,6 +46,9 @@ export function parseIp(text: string | undefined): IpAddress | undefined {
   }
   const zone = value.indexOf('%');
   if (zone >= 0) value = value.slice(0, zone);
+  if (value.charCodeAt(0) === 58 && /^::ffff:/i.test(value) && isIPv4(value.slice(7))) {
+    return { version: 4, v4: parseV4(value.slice(7)) }; // the common IPv4-mapped peer, fast
+  }
   const version = isIP(value);
   if (version === 4) return { version: 4, v4: parseV4(value) };
   if (version !== 6) return undefined;
@@ -63,34 +66,56 @@ function isPort(text: string, start: number): boolean {
 
 /** Dotted quad of an address `net.isIP` accepted as IPv4. */
 function parseV4(text: string): number {
-  const parts = text.split('.');
-  return ((+parts[0] << 24) | (+parts[1] << 16) | (+parts[2] << 8) | +parts[3]) >>> 0;
+  let result = 0;
+  let octet = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 46 /* . */) {
+      result = result * 256 + octet;
+      octet = 0;
+    } else {
+      octet = octet * 10 + code - 48;
+    }
+  }
+  return result * 256 + octet;
 }
 
 /** Eight groups of an address `net.isIP` accepted as IPv6 (with `::` and an IPv4 tail). */
 function parseV6(text: string): Uint16Array {
   const groups = new Uint16Array(8);
-  const gap = text.indexOf('::');
-  const head = gap < 0 ? text : text.slice(0, gap);
-  const tail = gap < 0 ? '' : text.slice(gap + 2);
-  const headWords = head === '' ? [] : words(head);
-  const tailWords = tail === '' ? [] : words(tail);
-  headWords.forEach((word, i) => (groups[i] = word));
-  tailWords.forEach((word, i) => (groups[8 - tailWords.length + i] = word));
-  return groups;
-}
-
-function words(part: string): number[] {
-  const result: number[] = [];
-  for (const piece of part.split(':')) {
-    if (piece.includes('.')) {
-      const v4 = parseV4(piece);
-      result.push(v4 >>> 16, v4 & 0xffff);
+  let count = 0;
+  let gap = -1;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 58 /* : */) {
+      if (digits > 0) groups[count++] = value;
+      value = digits = 0;
+      if (text.charCodeAt(i + 1) === 58) {
+        gap = count;
+        i++;
+      }
+    } else if (code === 46 /* . */) {
+      const v4 = parseV4(text.slice(text.lastIndexOf(':') + 1));
+      groups[count++] = v4 >>> 16;
+      groups[count++] = v4 & 0xffff;
+      digits = 0;
+      break;
     } else {
-      result.push(parseInt(piece, 16));
+      value = value * 16 + (code <= 57 ? code - 48 : (code | 32) - 87);
+      digits++;
     }
   }
-  return result;
+  if (digits > 0) groups[count++] = value;
+  if (gap >= 0) {
+    // move the groups after `::` to the end; each lands right of where it was, so nothing is overwritten
+    for (let k = 1; k <= count - gap; k++) {
+      groups[8 - k] = groups[count - k];
+      groups[count - k] = 0;
+    }
+  }
+  return groups;
 }
 
 /**
@@ -162,9 +187,14 @@ function formatV6(groups: Uint16Array): string {
     if (end - i > bestLength) [bestStart, bestLength] = [i, end - i];
     i = end;
   }
-  const hex = Array.from(groups, (group) => group.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  const head = hex.slice(0, bestStart).join(':');
-  const tail = hex.slice(bestStart + bestLength).join(':');
-  return `${head}::${tail}`;
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      text += '::';
+      i += bestLength - 1;
+    } else {
+      text += (text === '' || text.endsWith(':') ? '' : ':') + groups[i].toString(16);
+    }
+  }
+  return text;
 }

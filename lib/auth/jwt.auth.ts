@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional, type ExecutionContext } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { EmptyInformation } from '../errors/empty-information.error.js';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
 import { readIdentity } from './identity-claims.js';
@@ -13,9 +14,9 @@ export interface JwtVerifier {
 /** Options of `JwtAuth`. Give `secret`, `publicKey` or `jwtService`, or none to use the app's `JwtModule`. */
 export interface JwtAuthOptions {
   /** Shared secret of HMAC tokens (HS256, HS384, HS512). */
-  secret?: string | Buffer;
-  /** PEM public key of RSA, RSA-PSS or ECDSA tokens (RS256, PS256, ES256, ...). */
-  publicKey?: string | Buffer;
+  secret?: string | Buffer | KeyObject;
+  /** Public key (PEM, or a KeyObject) of RSA, RSA-PSS or ECDSA tokens (RS256, PS256, ES256, ...). */
+  publicKey?: string | Buffer | KeyObject;
   /**
    * Accepted signature algorithms (`alg: none` never is). Default `['HS256']` with `secret`,
    * `['RS256']` with `publicKey`; with a `JwtService`, the JwtModule's `verifyOptions.algorithms`,
@@ -82,6 +83,8 @@ export class JwtAuth implements RateLimitAuth {
   private readonly userKey: string;
   private readonly groupKey: string;
   private readonly algorithms?: string[];
+  /** `secret` or `publicKey` as a KeyObject: jsonwebtoken verifies ~100x faster than with a string. */
+  private readonly key?: { secret: KeyObject } | { publicKey: KeyObject };
   private verifier?: Promise<(token: string) => Promise<unknown>>;
   private verify?: (token: string) => Promise<unknown>;
 
@@ -101,9 +104,13 @@ export class JwtAuth implements RateLimitAuth {
           'pass the class itself (auth: JwtAuth) or inject JwtService in forRootAsync.',
       );
     }
-    if (secret !== undefined) this.algorithms = checkAlgorithms(algorithms ?? 'HS256', HMAC);
-    else if (publicKey !== undefined) this.algorithms = checkAlgorithms(algorithms ?? 'RS256', ASYMMETRIC);
-    else if (algorithms !== undefined) this.algorithms = checkAlgorithms(algorithms, [...HMAC, ...ASYMMETRIC]);
+    if (secret !== undefined) {
+      this.algorithms = checkAlgorithms(algorithms ?? 'HS256', HMAC);
+      this.key = { secret: toKey('secret', secret, (bytes) => createSecretKey(Buffer.from(bytes))) };
+    } else if (publicKey !== undefined) {
+      this.algorithms = checkAlgorithms(algorithms ?? 'RS256', ASYMMETRIC);
+      this.key = { publicKey: toKey('publicKey', publicKey, createPublicKey) };
+    } else if (algorithms !== undefined) this.algorithms = checkAlgorithms(algorithms, [...HMAC, ...ASYMMETRIC]);
     this.userKey = options.userKey ?? 'user';
     this.groupKey = options.groupKey ?? 'group';
     if (jwtService === undefined) loadNestJwt().catch(() => {}); // start loading; failures surface per request
@@ -123,12 +130,12 @@ export class JwtAuth implements RateLimitAuth {
   }
 
   private async createVerifier(): Promise<(token: string) => Promise<unknown>> {
-    const { secret, publicKey, jwtService } = this.options;
+    const { jwtService } = this.options;
     const verifyOptions = this.algorithms === undefined ? undefined : { algorithms: this.algorithms as any[] };
     if (jwtService !== undefined) return (token) => jwtService.verifyAsync(token, verifyOptions);
     const { JwtService } = await loadNestJwt();
-    if (secret !== undefined || publicKey !== undefined) {
-      const own = new JwtService({ secret, publicKey });
+    if (this.key !== undefined) {
+      const own = new JwtService(this.key);
       return async (token) => own.verify(token, verifyOptions);
     }
     let appService: JwtVerifier | undefined;
@@ -148,14 +155,38 @@ export class JwtAuth implements RateLimitAuth {
   }
 }
 
+/** A key option as a KeyObject; a key Node cannot read is a configuration error naming the option. */
+function toKey(
+  option: string,
+  key: string | Buffer | KeyObject,
+  create: (key: string | Buffer) => KeyObject,
+): KeyObject {
+  const expected = option === 'secret' ? 'secret' : 'public';
+  let keyObject: KeyObject | undefined;
+  let problem = `a ${expected} KeyObject`;
+  try {
+    keyObject = typeof key === 'object' && !Buffer.isBuffer(key) ? key : create(key);
+  } catch (error) {
+    problem = error instanceof Error ? error.message : String(error);
+  }
+  if (keyObject?.type !== expected || keyObject.symmetricKeySize === 0) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid JwtAuth option "${option}": ${problem}; ` +
+        (option === 'secret' ? 'give a non-empty string or Buffer.' : 'give a PEM public key.'),
+    );
+  }
+  return keyObject;
+}
+
 /** The token of `Authorization: Bearer <token>`; EmptyInformation without one, an Error if malformed. */
 function bearerToken(header: unknown): string {
   if (typeof header !== 'string' || header.trim() === '') throw new EmptyInformation('No Authorization header');
   const [scheme, token, ...rest] = header.trim().split(/\s+/);
-  if (token !== undefined && scheme.toLowerCase() !== 'bearer') {
-    throw new EmptyInformation(`The Authorization header holds a ${scheme} credential, not a Bearer token`);
+  const isBearer = scheme.toLowerCase() === 'bearer';
+  if (!isBearer && token !== undefined) {
+    throw new EmptyInformation('The Authorization header holds another scheme than Bearer');
   }
-  if (token === undefined || rest.length > 0 || scheme.toLowerCase() !== 'bearer') {
+  if (!isBearer || token === undefined || rest.length > 0) {
     throw new Error('Malformed Authorization header: expected "Bearer <token>"');
   }
   return token;

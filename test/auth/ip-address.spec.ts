@@ -1,5 +1,5 @@
 import { formatIp, inRange, parseIp, parseRange, type IpAddress } from '../../lib/auth/ip-address.js';
-import { InvalidRateLimitConfigError } from '../../lib/index.js';
+import { InvalidRateLimitConfigError } from '../../lib/errors/invalid-rate-limit-config.error.js';
 
 const ip = (text: string): IpAddress => {
   const parsed = parseIp(text);

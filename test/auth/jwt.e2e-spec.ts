@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
+import { createSecretKey } from 'node:crypto';
 import { JwtModule, JwtService } from '@nestjs/jwt';
 import {
   createJwtAuth,
@@ -235,6 +236,9 @@ describe('JwtAuth configuration', () => {
     [{ secret: SECRET, algorithms: ['RS256'] }, 'use a non-empty list of HS256, HS384, HS512'],
     [{ publicKey: RSA.publicKey, algorithms: ['HS256'] }, 'use a non-empty list of RS256'],
     [{ userKey: 'sub' }, 'new JwtAuth() needs "secret", "publicKey" or "jwtService"'],
+    [{ secret: '' }, 'Invalid JwtAuth option "secret"'],
+    [{ publicKey: 'not a PEM' }, 'Invalid JwtAuth option "publicKey"'],
+    [{ publicKey: createSecretKey(Buffer.from(SECRET)) }, 'Invalid JwtAuth option "publicKey": a public KeyObject'],
   ])('rejects %j at construction', (options, message) => {
     expect(() => new JwtAuth(options)).toThrow(InvalidRateLimitConfigError);
     expect(() => new JwtAuth(options)).toThrow(message);
