@@ -42,7 +42,7 @@ let client: Redis;
 
 beforeAll(async () => {
   server = await RedisServer.start();
-  client = server.client();
+  client = await server.client();
 });
 
 afterAll(async () => {

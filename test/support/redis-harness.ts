@@ -53,6 +53,21 @@ function wait(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Resolves with `client` once it is ready for commands (bounded wait). */
+function ready<T extends Redis | Cluster>(client: T): Promise<T> {
+  if (client.status === 'ready') return Promise.resolve(client);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.disconnect();
+      reject(new Error(`ioredis client not ready after ${START_TIMEOUT_MS} ms (status ${client.status}).`));
+    }, START_TIMEOUT_MS);
+    client.once('ready', () => {
+      clearTimeout(timer);
+      resolve(client);
+    });
+  });
+}
+
 /** One redis-server process on a fixed port; it can be killed and started again on the same port. */
 export class RedisServer {
   private child?: ChildProcess;
@@ -85,6 +100,7 @@ export class RedisServer {
   async restart(): Promise<void> {
     if (this.child !== undefined) throw new Error(`redis-server on port ${this.port} is already running.`);
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    args.push('--enable-debug-command', 'local'); // DEBUG SLEEP simulates a stalled Redis
     const child = spawn('redis-server', [...args, '--dir', this.dir, ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -140,9 +156,9 @@ export class RedisServer {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** A new ioredis client on this server (close it with `quit()` or `disconnect()`). */
-  client(options: RedisOptions = {}): Redis {
-    return new Redis({ host: '127.0.0.1', port: this.port, ...options });
+  /** A new ioredis client on this server, once connected (close it with `disconnect()`). */
+  client(options: RedisOptions = {}): Promise<Redis> {
+    return ready(new Redis({ host: '127.0.0.1', port: this.port, ...options }));
   }
 
   private forget(child: ChildProcess): void {
@@ -177,9 +193,9 @@ export class RedisClusterServer {
     return this.nodes.map((node) => ({ host: '127.0.0.1', port: node.port }));
   }
 
-  /** A new ioredis Cluster client (close it with `quit()` or `disconnect()`). */
-  client(options: ClusterOptions = {}): Cluster {
-    return new Cluster(this.startupNodes, options);
+  /** A new ioredis Cluster client, once connected (close it with `disconnect()`). */
+  client(options: ClusterOptions = {}): Promise<Cluster> {
+    return ready(new Cluster(this.startupNodes, options));
   }
 
   /** Kills every node and removes their directories. */
@@ -199,7 +215,7 @@ export class RedisClusterServer {
     }
     const deadline = Date.now() + CLUSTER_TIMEOUT_MS;
     for (const node of this.nodes) {
-      const client = node.client({ maxRetriesPerRequest: 1 });
+      const client = await node.client({ maxRetriesPerRequest: 1 });
       try {
         for (;;) {
           const info = await client.cluster('INFO');
