@@ -16,7 +16,7 @@ import { SCENARIOS } from './harness/scenarios.js';
 import { summarize, type Cell } from './harness/summary.js';
 import { VariantProcess } from './harness/variant-process.js';
 import type { MicroResults } from './micro/memory-storage.micro.js';
-import { hotFunctionsTable, hottestFunctions } from './profile/cpu-profile.js';
+import { profileMarkdown, summarizeProfile } from './profile/cpu-profile.js';
 import { describeMachine } from './report/machine.js';
 import { ratiosSvg } from './report/ratios.svg.js';
 import { resultsMarkdown, type RunResults } from './report/results.markdown.js';
@@ -146,9 +146,9 @@ function profileSummaries(options: BenchOptions): string {
       sections.push(
         `### ${VARIANT_LABELS[variant]}, ${platform}`,
         '',
-        `Top self time (\`${path.slice(root.length + 1)}\`, share of non-idle samples):`,
+        `Profile \`${path.slice(root.length + 1)}\`; shares are of the non-idle samples.`,
         '',
-        hotFunctionsTable(hottestFunctions(path, root, 20)),
+        profileMarkdown(summarizeProfile(path, root, 15)),
         '',
       );
     }

@@ -29,6 +29,10 @@ export interface Sample {
   redisSent: number;
   /** Commands redis-server executed (INFO commandstats, including those inside scripts). */
   redisExecuted: number;
+  /** CPU time of the variant process, µs. */
+  cpu: number;
+  /** CPU time of redis-server, µs (0 for variants without Redis). */
+  redisCpu: number;
   /** RSS of the variant process after the measurement, bytes. */
   rss: number;
 }
@@ -43,6 +47,7 @@ export async function measure(
 ): Promise<Sample> {
   const before = await target.stats();
   const executedBefore = redis ? await redis.commandCalls() : 0;
+  const redisCpuBefore = redis ? await redis.cpuMicros() : 0;
   const result = await autocannon({
     url: target.url,
     connections: settings.connections,
@@ -51,6 +56,7 @@ export async function measure(
     includeErrorStats: true,
   });
   const executedAfter = redis ? await redis.commandCalls() : 0;
+  const redisCpuAfter = redis ? await redis.cpuMicros() : 0;
   const after = await target.stats();
   const expected = result.statusCodeStats[expectedStatus]?.count ?? 0;
   const requests = result.requests.total;
@@ -64,6 +70,8 @@ export async function measure(
     received: after.requests - before.requests,
     redisSent: after.redisCommands - before.redisCommands,
     redisExecuted: executedAfter - executedBefore,
+    cpu: after.cpu - before.cpu,
+    redisCpu: redisCpuAfter - redisCpuBefore,
     rss: after.rss,
   };
 }

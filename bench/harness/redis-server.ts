@@ -69,6 +69,14 @@ export class RedisServer {
     return calls;
   }
 
+  /** CPU time (user + system, main thread and children) redis-server has used, µs. */
+  async cpuMicros(): Promise<number> {
+    const info = await this.client.info('cpu');
+    let seconds = 0;
+    for (const match of info.matchAll(/^used_cpu_(?:sys|user)(?:_children)?:([\d.]+)/gm)) seconds += Number(match[1]);
+    return seconds * 1e6;
+  }
+
   async stop(): Promise<void> {
     this.client.disconnect();
     if (this.process.exitCode === null) {

@@ -31,6 +31,15 @@ export interface Summary {
   redisSentPerRequest: number;
   /** Over every round: commands executed by redis-server (incl. inside scripts) / requests. */
   redisExecutedPerRequest: number;
+  /** Median over the rounds of the variant process's CPU time per request received, µs. */
+  cpuPerRequest: number;
+  /** Median over the rounds of redis-server's CPU time per request received, µs. */
+  redisCpuPerRequest: number;
+  /**
+   * bare's CPU per request / this variant's (app + redis-server) CPU per request: the throughput
+   * ratio to expect where CPU is the limit, and far less sensitive to other load on the machine.
+   */
+  cpuRatio: number;
   /** Largest RSS seen after a measurement, bytes. */
   rss: number;
 }
@@ -46,14 +55,18 @@ const sum = (values: readonly number[]): number => values.reduce((total, value) 
 
 export function summarize(cells: readonly Cell[]): Summary[] {
   const bareRps = new Map<string, number>();
+  const bareCpu = new Map<string, number>();
   for (const cell of cells) {
-    if (cell.variant === 'bare')
-      bareRps.set(`${cell.platform}/${cell.scenario}`, median(cell.samples.map((s) => s.rps)));
+    if (cell.variant !== 'bare') continue;
+    bareRps.set(`${cell.platform}/${cell.scenario}`, median(cell.samples.map((s) => s.rps)));
+    bareCpu.set(`${cell.platform}/${cell.scenario}`, median(cell.samples.map((s) => s.cpu / s.received)));
   }
   return cells.map((cell) => {
     const { samples } = cell;
     const requests = sum(samples.map((s) => s.requests));
     const received = sum(samples.map((s) => s.received));
+    const cpuPerRequest = median(samples.map((s) => s.cpu / s.received));
+    const redisCpuPerRequest = median(samples.map((s) => s.redisCpu / s.received));
     const rps = median(samples.map((s) => s.rps));
     return {
       platform: cell.platform,
@@ -69,6 +82,9 @@ export function summarize(cells: readonly Cell[]): Summary[] {
       unexpected: sum(samples.map((s) => s.unexpected)),
       redisSentPerRequest: sum(samples.map((s) => s.redisSent)) / received,
       redisExecutedPerRequest: sum(samples.map((s) => s.redisExecuted)) / received,
+      cpuPerRequest,
+      redisCpuPerRequest,
+      cpuRatio: (bareCpu.get(`${cell.platform}/${cell.scenario}`) ?? Number.NaN) / (cpuPerRequest + redisCpuPerRequest),
       rss: Math.max(0, ...samples.map((s) => s.rss)),
     };
   });

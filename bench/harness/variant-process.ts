@@ -7,6 +7,8 @@ export interface VariantStats {
   /** Resident set size, bytes. */
   rss: number;
   heapUsed: number;
+  /** CPU time (user + system) the process has used, µs. */
+  cpu: number;
   /** Redis commands its client has sent since it started (round trips, pipelined commands each). */
   redisCommands: number;
   /** HTTP requests its server has received since it started. */
@@ -63,12 +65,8 @@ export class VariantProcess {
     this.send({ type: 'stats' });
     const message = await reply;
     if (message.type !== 'stats') throw new Error(`${this.variant} answered ${message.type} to stats`);
-    return {
-      rss: message.rss,
-      heapUsed: message.heapUsed,
-      redisCommands: message.redisCommands,
-      requests: message.requests,
-    };
+    const { rss, heapUsed, cpu, redisCommands, requests } = message;
+    return { rss, heapUsed, cpu, redisCommands, requests };
   }
 
   /** Asks the process to close its app and exit (which writes its CPU profile), then waits. */

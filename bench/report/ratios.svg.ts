@@ -21,15 +21,16 @@ export function ratiosSvg(summaries: readonly Summary[], title: string): string 
   const groups = [...new Set(measured.map((s) => `${s.platform}/${s.scenario}`))];
   const variants = [...new Set(measured.map((s) => s.variant))];
   const bar = 18;
+  const cpuBar = 6;
   const gap = 4;
   const groupGap = 26;
   const left = 230;
   const plot = 560;
-  const top = 58 + 20 * Math.ceil(variants.length / 2);
-  const groupHeight = variants.length * (bar + gap) + groupGap;
+  const top = 78 + 20 * Math.ceil(variants.length / 2);
+  const groupHeight = variants.length * (bar + cpuBar + gap) + groupGap;
   const height = top + groups.length * groupHeight + 30;
   const width = left + plot + 90;
-  const ratios = measured.map((s) => s.ratio).filter(Number.isFinite);
+  const ratios = measured.flatMap((s) => [s.ratio, s.cpuRatio]).filter(Number.isFinite);
   const max = Math.max(1.2, ...ratios) * 1.05;
   const x = (ratio: number) => left + (plot * ratio) / max;
 
@@ -46,6 +47,9 @@ export function ratiosSvg(summaries: readonly Summary[], title: string): string 
       `<text x="${lx + 18}" y="${ly + 10}">${escape(VARIANT_LABELS[variant])}</text>`,
     );
   });
+  parts.push(
+    `<text x="${width / 2}" y="${top - 14}" text-anchor="middle" fill="#555">thick bars: req/s / bare req/s; thin bars: bare CPU per request / variant CPU per request (app + redis-server)</text>`,
+  );
   for (let tick = 0; tick <= max; tick += 0.25) {
     const tx = x(tick);
     const major = Math.abs(tick - 1) < 1e-9;
@@ -63,7 +67,7 @@ export function ratiosSvg(summaries: readonly Summary[], title: string): string 
     );
     variants.forEach((variant, v) => {
       const summary = measured.find((s) => `${s.platform}/${s.scenario}` === group && s.variant === variant);
-      const y = gy + v * (bar + gap);
+      const y = gy + v * (bar + cpuBar + gap);
       if (summary === undefined || !Number.isFinite(summary.ratio)) {
         parts.push(
           `<text x="${left + 4}" y="${y + 13}" fill="#999">${escape(summary?.unavailable ? 'pending' : 'n/a')}</text>`,
@@ -76,6 +80,13 @@ export function ratiosSvg(summaries: readonly Summary[], title: string): string 
         )}</title></rect>`,
         `<text x="${x(summary.ratio) + 5}" y="${y + 13}">${summary.ratio.toFixed(2)}x</text>`,
       );
+      if (Number.isFinite(summary.cpuRatio)) {
+        parts.push(
+          `<rect x="${left}" y="${y + bar}" width="${Math.max(1, x(summary.cpuRatio) - left)}" height="${cpuBar}" fill="${COLORS[variant]}" opacity="0.45"><title>${escape(
+            `by CPU time per request: ${summary.cpuRatio.toFixed(2)}x bare`,
+          )}</title></rect>`,
+        );
+      }
     });
   });
   parts.push('</svg>');

@@ -95,7 +95,8 @@ async function main(): Promise<void> {
   process.on('message', async (message: HarnessMessage) => {
     if (message.type === 'stats') {
       const { rss, heapUsed } = process.memoryUsage();
-      reply({ type: 'stats', rss, heapUsed, redisCommands, requests: requestsReceived });
+      const { user, system } = process.cpuUsage();
+      reply({ type: 'stats', rss, heapUsed, cpu: user + system, redisCommands, requests: requestsReceived });
     } else if (message.type === 'stop') {
       await app.close();
       redis?.disconnect();

@@ -31,7 +31,7 @@ export type PlatformName = (typeof PLATFORM_NAMES)[number];
 export type VariantMessage =
   | { type: 'ready'; port: number }
   | { type: 'unavailable'; reason: string }
-  | { type: 'stats'; rss: number; heapUsed: number; redisCommands: number; requests: number };
+  | { type: 'stats'; rss: number; heapUsed: number; cpu: number; redisCommands: number; requests: number };
 
 /** Messages from the harness to a variant process. */
 export type HarnessMessage = { type: 'stats' } | { type: 'stop' };
