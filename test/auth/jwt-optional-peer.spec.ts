@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -25,6 +26,7 @@ describe('@nestjs/jwt is an optional peer dependency', () => {
   });
 
   it('without it, the package loads and JwtAuth fails on use with "npm install @nestjs/jwt"', async () => {
+    Logger.overrideLogger(false); // the missing package is also logged once; keep the test output clean
     const { JwtAuth, createJwtAuth, InvalidRateLimitConfigError } = await import('../../lib/index.js');
     const auth = createJwtAuth('secret');
     expect(auth).toBeInstanceOf(JwtAuth);
