@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { FakeClock, http } from '../../support/app.js';
@@ -16,7 +17,9 @@ describe('path spelling on fastify with rewriteUrl', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [PathSpellingAppModule.register('fastify', new FakeClock(), headerAuth())],
     }).compile();
-    const adapter = new FastifyAdapter({ rewriteUrl: (request) => (request.url ?? '/').replace(/^\/v1\//, '/') });
+    const adapter = new FastifyAdapter({
+      rewriteUrl: (request: IncomingMessage) => (request.url ?? '/').replace(/^\/v1\//, '/'),
+    });
     app = moduleRef.createNestApplication<NestFastifyApplication>(adapter, { logger: false });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
