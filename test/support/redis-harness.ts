@@ -100,7 +100,6 @@ export class RedisServer {
   async restart(): Promise<void> {
     if (this.child !== undefined) throw new Error(`redis-server on port ${this.port} is already running.`);
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-    args.push('--enable-debug-command', 'local'); // DEBUG SLEEP simulates a stalled Redis
     const child = spawn('redis-server', [...args, '--dir', this.dir, ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
