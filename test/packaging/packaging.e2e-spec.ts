@@ -224,7 +224,9 @@ function startTypeChecks(spec: AppSpec): void {
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), `${PACKAGE}-packaging-`));
   await run('npm', ['run', 'build'], ROOT);
-  const [packed] = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', work], ROOT)) as {
+  const [packed] = JSON.parse(
+    await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT),
+  ) as {
     filename: string;
     files: { path: string }[];
   }[];
