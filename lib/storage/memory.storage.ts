@@ -13,6 +13,7 @@ interface BlockState {
 
 /** All state of one identity, dropped as a whole once every part of it has expired. */
 interface IdentityEntry {
+  identityKey: string;
   states: Map<string, unknown>;
   /** ms timestamp after which nothing in `states` matters any more. */
   expiresAt: number;
@@ -29,7 +30,7 @@ const SWEEP_STEPS = 4;
 export class MemoryStorage implements RateLimitStorage {
   private readonly entries = new Map<string, IdentityEntry>();
   private readonly clock: () => number;
-  private sweeper: Iterator<[string, IdentityEntry]> = this.entries.entries();
+  private sweeper: Iterator<IdentityEntry> = this.entries.values();
 
   constructor(options: MemoryStorageOptions = {}) {
     this.clock = options.clock ?? Date.now;
@@ -115,7 +116,7 @@ export class MemoryStorage implements RateLimitStorage {
   }
 
   private createEntry(identityKey: string): IdentityEntry {
-    const entry: IdentityEntry = { states: new Map(), expiresAt: 0 };
+    const entry: IdentityEntry = { identityKey, states: new Map(), expiresAt: 0 };
     this.entries.set(identityKey, entry);
     return entry;
   }
@@ -125,12 +126,12 @@ export class MemoryStorage implements RateLimitStorage {
     for (let i = 0; i < steps; i++) {
       let next = this.sweeper.next();
       if (next.done) {
-        this.sweeper = this.entries.entries();
+        this.sweeper = this.entries.values();
         next = this.sweeper.next();
         if (next.done) return;
       }
-      const [key, entry] = next.value;
-      if (entry.expiresAt <= now) this.entries.delete(key);
+      const entry = next.value;
+      if (entry.expiresAt <= now) this.entries.delete(entry.identityKey);
     }
   }
 }
