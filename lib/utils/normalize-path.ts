@@ -69,12 +69,11 @@ export function literalPath(url: string): string {
  */
 export function requestPaths(request: { url?: unknown; originalUrl?: unknown }): string[] {
   const paths: string[] = [];
-  for (const url of [request.originalUrl, request.url]) {
-    if (typeof url !== 'string') continue;
-    const normal = normalizePath(url);
-    if (!paths.includes(normal)) paths.push(normal);
-    const literal = literalPath(url);
-    if (!paths.includes(literal)) paths.push(literal);
-  }
+  const add = (url: unknown) => {
+    if (typeof url !== 'string') return;
+    for (const path of [normalizePath(url), literalPath(url)]) if (!paths.includes(path)) paths.push(path);
+  };
+  add(request.originalUrl);
+  if (request.url !== request.originalUrl) add(request.url);
   return paths;
 }
