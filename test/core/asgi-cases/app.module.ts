@@ -1,5 +1,5 @@
 import { Controller, Get, Module, Param, Post, Put, type DynamicModule } from '@nestjs/common';
-import { MemoryStorage, RateLimitModule, type Rule } from '../../../lib/index.js';
+import { MemoryStorage, RateLimitModule, type RateLimitStorage, type Rule } from '../../../lib/index.js';
 import type { FakeClock } from '../../support/app.js';
 import type { CountingAuth } from '../support/header-auth.js';
 
@@ -90,12 +90,14 @@ class AsgiController {
 /** The asgi-ratelimit scenario app: config patterns only, identity from `auth`, time from `clock`. */
 @Module({})
 export class AsgiAppModule {
-  static register(clock: FakeClock, auth: CountingAuth): DynamicModule {
+  static register(
+    clock: FakeClock,
+    auth: CountingAuth,
+    storage: RateLimitStorage = new MemoryStorage({ clock: clock.now }),
+  ): DynamicModule {
     return {
       module: AsgiAppModule,
-      imports: [
-        RateLimitModule.forRoot({ auth, storage: new MemoryStorage({ clock: clock.now }), config: ASGI_CONFIG }),
-      ],
+      imports: [RateLimitModule.forRoot({ auth, storage, config: ASGI_CONFIG })],
       controllers: [AsgiController],
     };
   }
