@@ -22,6 +22,7 @@ export const ASGI_CONFIG: Record<string, Rule[]> = {
     { method: 'get', second: 1 },
     { method: 'post', minute: 2 },
   ],
+  '^/anymethod': [{ minute: 2 }],
   '^/admin_only': [{ group: 'admin', second: 1 }],
   '^/zero': [{ minute: 0 }],
 };
@@ -75,6 +76,12 @@ class AsgiController {
   }
   @Put('method') putMethod() {
     return 'put';
+  }
+  @Get('anymethod') getAny() {
+    return 'get';
+  }
+  @Post('anymethod') postAny() {
+    return 'post';
   }
   @Get('admin_only') adminOnly() {
     return 'ok';
