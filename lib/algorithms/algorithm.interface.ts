@@ -21,6 +21,14 @@ export interface LimitStatus {
   retryAfterMs: number;
 }
 
+/** Fills `status` for a hit this limit rejects, admitted again in `waitMs` ms; returns false. */
+export function rejectFor(status: LimitStatus, waitMs: number): false {
+  status.remaining = 0;
+  status.resetMs = waitMs;
+  status.retryAfterMs = waitMs;
+  return false;
+}
+
 /**
  * One counting algorithm over one key, as two steps on a state object it owns. `check` decides and
  * records nothing (it may drop parts of the state that have expired); `record` is called only when

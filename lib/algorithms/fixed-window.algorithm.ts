@@ -1,4 +1,4 @@
-import type { WindowAlgorithm } from './algorithm.interface.js';
+import { rejectFor, type WindowAlgorithm } from './algorithm.interface.js';
 
 /** The window of one key. */
 export interface FixedWindowState {
@@ -25,23 +25,15 @@ export const fixedWindow: WindowAlgorithm<FixedWindowState> = {
   name: 'fixed-window',
 
   check(state, now, limit, windowMs, status) {
-    if (state === undefined || now >= state.resetAt) {
-      const allowed = limit > 0;
-      status.remaining = allowed ? limit - 1 : 0;
-      status.resetMs = windowMs;
-      status.retryAfterMs = allowed ? 0 : windowMs;
-      return allowed;
-    }
-    const resetMs = Math.ceil(state.resetAt - now);
+    if (limit <= 0) return rejectFor(status, windowMs);
+    const open = state !== undefined && now < state.resetAt;
+    const resetMs = open ? Math.ceil(state.resetAt - now) : windowMs;
+    const count = open ? state.count : 0;
+    if (count >= limit) return rejectFor(status, resetMs);
+    status.remaining = limit - count - 1;
     status.resetMs = resetMs;
-    if (state.count < limit) {
-      status.remaining = limit - state.count - 1;
-      status.retryAfterMs = 0;
-      return true;
-    }
-    status.remaining = 0;
-    status.retryAfterMs = resetMs;
-    return false;
+    status.retryAfterMs = 0;
+    return true;
   },
 
   record(state, now, _limit, windowMs) {

@@ -1,4 +1,4 @@
-import type { LimitStatus, WindowAlgorithm } from './algorithm.interface.js';
+import { rejectFor, type WindowAlgorithm } from './algorithm.interface.js';
 
 /**
  * The theoretical arrival time (TAT) of one key: `tat + rest / limit` ms, the time at which the
@@ -37,13 +37,6 @@ function nextArrival(state: GcraState | undefined, now: number, limit: number, w
 
 const scratch: GcraState = { tat: 0, rest: 0 };
 
-function reject(status: LimitStatus, waitMs: number): false {
-  status.remaining = 0;
-  status.resetMs = waitMs;
-  status.retryAfterMs = waitMs;
-  return false;
-}
-
 /**
  * Generic Cell Rate Algorithm: a token bucket of `limit` tokens refilled at one token per
  * `windowMs / limit` ms, kept as one theoretical arrival time (TAT) per key. From idle it admits a
@@ -70,10 +63,10 @@ export const gcra: WindowAlgorithm<GcraState> = {
   name: 'gcra',
 
   check(state, now, limit, windowMs, status) {
-    if (limit <= 0) return reject(status, windowMs);
+    if (limit <= 0) return rejectFor(status, windowMs);
     nextArrival(state, now, limit, windowMs, scratch);
     const over = scratch.tat - now - windowMs;
-    if (over > 0 || (over === 0 && scratch.rest > 0)) return reject(status, over + (scratch.rest > 0 ? 1 : 0));
+    if (over > 0 || (over === 0 && scratch.rest > 0)) return rejectFor(status, over + (scratch.rest > 0 ? 1 : 0));
     const free = (windowMs - scratch.tat + now) * limit - scratch.rest;
     const remaining = Math.floor(free / windowMs);
     status.remaining = remaining;

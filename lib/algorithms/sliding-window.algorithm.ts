@@ -1,4 +1,4 @@
-import type { LimitStatus, WindowAlgorithm } from './algorithm.interface.js';
+import { rejectFor, type WindowAlgorithm } from './algorithm.interface.js';
 
 /** Limits up to this many hits per window keep one entry per admitted millisecond: exact. */
 export const SLIDING_WINDOW_EXACT_LIMIT = 1000;
@@ -52,13 +52,6 @@ function recordTime(hits: readonly number[], now: number, limit: number, windowM
   return hits.length > 0 && hits[hits.length - 2] >= at ? hits[hits.length - 2] : at;
 }
 
-function reject(status: LimitStatus, waitMs: number): false {
-  status.remaining = 0;
-  status.resetMs = waitMs;
-  status.retryAfterMs = waitMs;
-  return false;
-}
-
 /**
  * Sliding window: a hit is admitted only if fewer than `limit` hits are live, so no interval of
  * `windowMs` ever holds more than `limit` admitted hits. Exact semantics, which every storage
@@ -88,7 +81,7 @@ export const slidingWindow: WindowAlgorithm<SlidingWindowState> = {
   name: 'sliding-window',
 
   check(state, now, limit, windowMs, status) {
-    if (limit <= 0) return reject(status, windowMs);
+    if (limit <= 0) return rejectFor(status, windowMs);
     if (state !== undefined) expire(state, now, windowMs);
     const live = state === undefined ? 0 : state.total;
     if (live < limit) {
@@ -103,7 +96,7 @@ export const slidingWindow: WindowAlgorithm<SlidingWindowState> = {
     let leaving = live - limit + 1;
     let i = head;
     while ((leaving -= hits[i + 1]) > 0) i += 2;
-    return reject(status, Math.ceil(hits[i] + windowMs - now));
+    return rejectFor(status, Math.ceil(hits[i] + windowMs - now));
   },
 
   record(state, now, limit, windowMs) {
