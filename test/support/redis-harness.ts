@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +54,7 @@ function wait(ms: number): Promise<void> {
 }
 
 /** Resolves with `client` once it is ready for commands (bounded wait). */
-function ready<T extends Redis | Cluster>(client: T): Promise<T> {
+export function ready<T extends Redis | Cluster>(client: T): Promise<T> {
   if (client.status === 'ready') return Promise.resolve(client);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -76,6 +76,8 @@ export class RedisServer {
     readonly port: number,
     private readonly dir: string,
     private readonly extraArgs: string[],
+    /** redis.conf contents (a Sentinel needs a config file it can rewrite). */
+    private readonly config?: string,
   ) {}
 
   /** Starts a plain instance (or a cluster node with `extraArgs`) on a free port. */
@@ -84,6 +86,16 @@ export class RedisServer {
     const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'ratelimit-redis-')), extraArgs);
     await server.restart();
     return server;
+  }
+
+  /** Starts a Sentinel (`redis-server <conf> --sentinel`) monitoring `master` as `name`, quorum 1. */
+  static async startSentinel(master: RedisServer, name = 'mymaster'): Promise<RedisServer> {
+    assertRedisInstalled();
+    const config = `sentinel monitor ${name} 127.0.0.1 ${master.port} 1\n`;
+    const dir = mkdtempSync(join(tmpdir(), 'ratelimit-sentinel-'));
+    const sentinel = new RedisServer(await freePort(), dir, ['--sentinel'], config);
+    await sentinel.restart();
+    return sentinel;
   }
 
   /** `redis://127.0.0.1:<port>` */
@@ -99,8 +111,14 @@ export class RedisServer {
   /** Starts the process again on the same port (after `kill`), resolving once it accepts connections. */
   async restart(): Promise<void> {
     if (this.child !== undefined) throw new Error(`redis-server on port ${this.port} is already running.`);
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-    const child = spawn('redis-server', [...args, '--dir', this.dir, ...this.extraArgs], {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir];
+    if (this.config === undefined) args.push('--save', '', '--appendonly', 'no');
+    else {
+      const file = join(this.dir, 'redis.conf');
+      if (!existsSync(file)) writeFileSync(file, this.config);
+      args.unshift(file);
+    }
+    const child = spawn('redis-server', [...args, ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     live.add(child);
@@ -123,7 +141,7 @@ export class RedisServer {
       child.once('exit', (code) => fail(new Error(`redis-server exited with code ${code}`)));
       child.stdout!.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
+        if (output.includes('Ready to accept connections') || output.includes('+monitor master')) {
           clearTimeout(timer);
           child.removeAllListeners('exit');
           child.once('exit', () => this.forget(child));
