@@ -8,6 +8,7 @@ export type {
   LimitInfo,
   RateLimitInfo,
   RateLimitModuleOptions,
+  RateLimitOptionsFactory,
   StorageErrorPolicy,
 } from './rate-limit.options.js';
 export { RATE_LIMIT_STORAGE } from './rate-limit.constants.js';

@@ -97,8 +97,13 @@ export class RateLimitGuard implements CanActivate {
     const lists: RuleList[] = route.list ? [route.list] : [];
     if (this.patterns.length > 0) {
       const paths = requestPaths(request); // one string unless the URL is spelled unusually
-      for (const pattern of this.patterns) {
-        if (paths.some((path) => pattern.regex.test(path))) lists.push(pattern.list);
+      for (const { regex, list } of this.patterns) {
+        for (const path of paths) {
+          if (regex.test(path)) {
+            lists.push(list);
+            break;
+          }
+        }
       }
     }
     return lists;
@@ -147,7 +152,7 @@ export class RateLimitGuard implements CanActivate {
       label: `@RateLimit on ${name}`,
     } as const;
     return {
-      list: rules && new RuleList(source, rules, this.settings),
+      list: rules?.length ? new RuleList(source, rules, this.settings) : undefined, // no rules: no auth call
       skip: skip === undefined ? undefined : skip.length === 0 ? 'all' : new Set(skip),
     };
   }

@@ -135,7 +135,9 @@ const providers: Provider[] = [
   { provide: RATE_LIMIT_SETTINGS, useFactory: resolveOptions, inject: [RATE_LIMIT_MODULE_OPTIONS] },
   {
     provide: RATE_LIMIT_PATTERNS,
-    useFactory: (settings: ResolvedRateLimitOptions) => compilePatterns(settings.config, settings),
+    // A pattern with an empty list adds no limit: dropped so that it never makes the guard call auth.
+    useFactory: (settings: ResolvedRateLimitOptions) =>
+      compilePatterns(settings.config, settings).filter((pattern) => pattern.list.rules.length > 0),
     inject: [RATE_LIMIT_SETTINGS],
   },
   {

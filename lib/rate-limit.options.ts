@@ -81,3 +81,8 @@ export interface ResolvedRateLimitOptions {
   storageTimeout?: number;
   dryRun: boolean;
 }
+
+/** A class given to `forRootAsync({ useClass })` or `useExisting`: it produces the module's options. */
+export interface RateLimitOptionsFactory {
+  createRateLimitOptions(): RateLimitModuleOptions | Promise<RateLimitModuleOptions>;
+}

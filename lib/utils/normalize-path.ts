@@ -68,6 +68,8 @@ export function literalPath(url: string): string {
  * changes it) and of the URL that was sent (`request.originalUrl`; Express mounts strip `url`).
  */
 export function requestPaths(request: { url?: unknown; originalUrl?: unknown }): string[] {
+  const { url, originalUrl } = request;
+  if (typeof url === 'string' && (originalUrl === url || originalUrl === undefined) && isPlain(url)) return [url];
   const paths: string[] = [];
   const add = (url: unknown) => {
     if (typeof url !== 'string') return;

@@ -19,6 +19,7 @@ import {
   type Identity,
   type RateLimitAuth,
   type RateLimitModuleOptions,
+  type RateLimitOptionsFactory,
   type RateLimitStorage,
 } from '../../../lib/index.js';
 import { FakeClock } from '../../support/app.js';
@@ -94,7 +95,7 @@ export function optionsFrom(limits: { perMinute: number }, clock: FakeClock): Ra
 
 /** The `useClass` / `useExisting` form of `optionsFrom`. */
 @Injectable()
-export class RateLimitOptions {
+export class RateLimitOptions implements RateLimitOptionsFactory {
   constructor(
     @Inject(LIMITS) private readonly limits: { perMinute: number },
     @Inject(CLOCK) private readonly clock: FakeClock,
