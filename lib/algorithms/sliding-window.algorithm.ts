@@ -35,10 +35,7 @@ function expire(state: SlidingWindowState, now: number, windowMs: number): void 
     state.total -= hits[head + 1];
     head += 2;
   }
-  if (head === hits.length) {
-    hits.length = 0;
-    head = 0;
-  } else if (head > 2 * COMPACT_AFTER && head * 2 >= hits.length) {
+  if (head > 2 * COMPACT_AFTER && head * 2 >= hits.length) {
     hits.splice(0, head);
     head = 0;
   }
@@ -104,7 +101,13 @@ export const slidingWindow: WindowAlgorithm<SlidingWindowState> = {
     expire(state, now, windowMs);
     const { hits } = state;
     const at = recordTime(hits, now, limit, windowMs);
-    if (hits.length > state.head && hits[hits.length - 2] === at) hits[hits.length - 1]++;
+    if (state.total === 0) {
+      // Every pair is dead: reuse the array from the start.
+      hits.length = 2;
+      hits[0] = at;
+      hits[1] = 1;
+      state.head = 0;
+    } else if (hits[hits.length - 2] === at) hits[hits.length - 1]++;
     else hits.push(at, 1);
     state.total++;
     return state;
