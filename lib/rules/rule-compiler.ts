@@ -101,9 +101,9 @@ export function validateRule(rule: unknown, index: number, label: string): asser
       `Invalid ${where}: "limit" and "window" go together (limit hits per window seconds); give both or neither.`,
     );
   }
-  if (fields.window !== undefined && !isPositive(fields.window)) {
+  if (fields.window !== undefined && !(isPositive(fields.window) && fields.window >= 0.001)) {
     throw new InvalidRateLimitConfigError(
-      `Invalid "window" in ${where}: ${JSON.stringify(fields.window)} is not a positive number of seconds.`,
+      `Invalid "window" in ${where}: ${JSON.stringify(fields.window)} is not a number of seconds >= 0.001 (1 ms).`,
     );
   }
   if (fields.blockTime !== undefined && !(fields.blockTime === 0 || isPositive(fields.blockTime))) {

@@ -122,6 +122,7 @@ describe('validateRules', () => {
     ['infinite', [{ month: Infinity }], 'Invalid "month" in rule 0'],
     ['negative custom limit', [{ limit: -2, window: 10 }], 'Invalid "limit" in rule 0'],
     ['limit without window', [{ limit: 5 }], '"limit" and "window" go together'],
+    ['window under 1 ms (would round to 0 ms)', [{ limit: 5, window: 0.0004 }], 'Invalid "window" in rule 0'],
     [
       'window without limit',
       [{ second: 1 }, { window: 5 }],
