@@ -131,7 +131,7 @@ describe('validateRules', () => {
     [
       'zero window',
       [{ limit: 1, window: 0 }],
-      'Invalid "window" in rule 0 of pattern "^/a" in RateLimitModule config: 0 is not a positive number of seconds.',
+      'Invalid "window" in rule 0 of pattern "^/a" in RateLimitModule config: 0 is not a number of seconds >= 0.001 (1 ms).',
     ],
     ['negative blockTime', [{ second: 1, blockTime: -1 }], 'Invalid "blockTime" in rule 0'],
     [
