@@ -15,13 +15,20 @@ import { RedisServer } from './harness/redis-server.js';
 import { SCENARIOS } from './harness/scenarios.js';
 import { summarize, type Cell } from './harness/summary.js';
 import { VariantProcess } from './harness/variant-process.js';
+import type { GuardMicroResults } from './micro/guard.micro.js';
 import type { MicroResults } from './micro/memory-storage.micro.js';
 import { profileMarkdown, summarizeProfile } from './profile/cpu-profile.js';
 import { describeMachine } from './report/machine.js';
 import { ratiosSvg } from './report/ratios.svg.js';
 import { resultsMarkdown, type RunResults } from './report/results.markdown.js';
 import { ROUTES, USER_HEADER } from './variants/bench.routes.js';
-import { REDIS_VARIANTS, VARIANT_LABELS, type PlatformName, type VariantName } from './variants/variants.js';
+import {
+  REDIS_VARIANTS,
+  UNLIMITED_VARIANTS,
+  VARIANT_LABELS,
+  type PlatformName,
+  type VariantName,
+} from './variants/variants.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (this file runs from bench/.tmp/build/bench). */
@@ -38,6 +45,7 @@ async function startVariants(options: BenchOptions, platform: PlatformName, redi
       VariantProcess.start(variant, platform, {
         entry: join(here, 'variants/variant.main.js'),
         redisPort: REDIS_VARIANTS.has(variant) ? redis.port : undefined,
+        redisAutoPipelining: options.redisAutoPipelining,
         cpuProfileDir: options.profile ? join(PROFILE_DIR, `${platform}-${variant}`) : undefined,
       }),
     ),
@@ -103,7 +111,7 @@ async function runPlatform(options: BenchOptions, platform: PlatformName, redis:
       for (const scenarioName of options.scenarios) {
         const scenario = SCENARIOS[scenarioName];
         for (const target of running) {
-          const expected = target.variant === 'bare' ? 200 : scenario.limitedStatus;
+          const expected = UNLIMITED_VARIANTS.has(target.variant) ? 200 : scenario.limitedStatus;
           const sample = await measure(
             target,
             scenario,
@@ -125,11 +133,12 @@ async function runPlatform(options: BenchOptions, platform: PlatformName, redis:
   }
 }
 
-function runMicro(options: BenchOptions): MicroResults {
-  log('MemoryStorage micro-benchmark');
+/** Runs a micro-benchmark script in its own process and returns the JSON of its last line. */
+function runMicro<T>(script: string, options: BenchOptions): T {
+  log(`micro-benchmark ${script}`);
   const output = execFileSync(
     process.execPath,
-    ['--expose-gc', join(here, 'micro/memory-storage.micro.js'), ...(options.quick ? ['--quick'] : [])],
+    ['--expose-gc', join(here, 'micro', script), ...(options.quick ? ['--quick'] : [])],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return JSON.parse(output.trim().split('\n').pop()!);
@@ -177,7 +186,8 @@ async function main(): Promise<void> {
     machine,
     elapsed: 0,
     summaries: summarize(cells),
-    micro: options.micro ? runMicro(options) : undefined,
+    micro: options.micro ? runMicro<MicroResults>('memory-storage.micro.js', options) : undefined,
+    guardMicro: options.micro ? runMicro<GuardMicroResults>('guard.micro.js', options) : undefined,
     profiles: options.profile ? profileSummaries(options) : undefined,
   };
   run.elapsed = (Date.now() - started) / 1000;

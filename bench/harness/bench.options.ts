@@ -24,6 +24,8 @@ export interface BenchOptions {
   out: string;
   /** Also run the MemoryStorage micro-benchmark. */
   micro: boolean;
+  /** Create the Redis variants' ioredis clients with `enableAutoPipelining` (both libraries alike). */
+  redisAutoPipelining: boolean;
   /** Record a CPU profile of every variant process (`--cpu-prof`) and summarise it. */
   profile: boolean;
 }
@@ -38,7 +40,8 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --variants a,b       ${VARIANT_NAMES.join(',')}
   --scenarios a,b      ${SCENARIO_NAMES.join(',')}
   --out DIR            where RESULTS.md, ratios.svg and results.json go (default bench)
-  --no-micro           skip the MemoryStorage micro-benchmark
+  --no-micro           skip the micro-benchmarks
+  --redis-autopipelining  ioredis enableAutoPipelining for both Redis variants
   --profile            write a CPU profile of each variant process and summarise its top functions`;
 
 function list<T extends string>(value: string, valid: (name: string) => name is T, flag: string): T[] {
@@ -68,6 +71,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     out: quick ? 'bench/.tmp/quick' : 'bench',
     micro: true,
     profile: false,
+    redisAutoPipelining: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -101,6 +105,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--no-micro':
         options.micro = false;
+        break;
+      case '--redis-autopipelining':
+        options.redisAutoPipelining = true;
         break;
       case '--profile':
         options.profile = true;

@@ -19,6 +19,8 @@ export interface VariantProcessOptions {
   /** Compiled `variant.main.js`. */
   entry: string;
   redisPort?: number;
+  /** ioredis `enableAutoPipelining` for the variant's client. */
+  redisAutoPipelining?: boolean;
   /** Directory for a `--cpu-prof` profile of the process; none when undefined. */
   cpuProfileDir?: string;
 }
@@ -44,7 +46,11 @@ export class VariantProcess {
     const execArgv = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
     const child = fork(options.entry, [variant, platform], {
       execArgv,
-      env: { ...process.env, BENCH_REDIS_PORT: String(options.redisPort ?? '') },
+      env: {
+        ...process.env,
+        BENCH_REDIS_PORT: String(options.redisPort ?? ''),
+        BENCH_REDIS_AUTOPIPELINING: options.redisAutoPipelining ? '1' : '',
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const message = await nextMessage(child, STARTUP_TIMEOUT_MS, `${variant} on ${platform} to start`);

@@ -4,6 +4,7 @@ import { VARIANT_LABELS, type VariantName } from '../variants/variants.js';
 
 const COLORS: Record<VariantName, string> = {
   bare: '#9e9e9e',
+  'noop-guard': '#bdbdbd',
   'ratelimit-memory': '#1b9e77',
   'ratelimit-redis': '#0b5d45',
   'throttler-memory': '#d95f02',

@@ -1,6 +1,7 @@
 import type { BenchOptions } from '../harness/bench.options.js';
 import { SCENARIOS, type ScenarioName } from '../harness/scenarios.js';
 import type { Summary } from '../harness/summary.js';
+import type { GuardMicroResults } from '../micro/guard.micro.js';
 import type { MicroResults } from '../micro/memory-storage.micro.js';
 import { VARIANT_LABELS, type PlatformName, type VariantName } from '../variants/variants.js';
 import type { Machine } from './machine.js';
@@ -15,6 +16,7 @@ export interface RunResults {
   elapsed: number;
   summaries: Summary[];
   micro?: MicroResults;
+  guardMicro?: GuardMicroResults;
   /** Markdown of the CPU profile summaries, with `--profile`. */
   profiles?: string;
 }
@@ -178,7 +180,8 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
     `Packages: ${packages}.`,
     '',
     `Run: ${options.rounds} round(s) x ${options.duration} s per variant, scenario and platform, ${options.connections} ` +
-      `connections, ${options.warmup} s of unrecorded warm-up per variant and scenario; the whole run took ${Math.round(run.elapsed)} s.`,
+      `connections, ${options.warmup} s of unrecorded warm-up per variant and scenario; the whole run took ${Math.round(run.elapsed)} s. ` +
+      `Redis clients (ioredis, one per process): ${options.redisAutoPipelining ? 'with' : 'without'} \`enableAutoPipelining\`.`,
     '',
     '## Method',
     '',
@@ -189,6 +192,10 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
       'the harness process loads it with autocannon (programmatic). Variants are interleaved: every round runs each ' +
       'scenario once for every variant in turn (A B C D E, A B C D E, ...). Figures are medians over the rounds; the ' +
       'ratio is to the bare app of the same platform and scenario in the same run.',
+    '- Variants: bare NestJS; a control with a global async guard that only writes the same two headers as ' +
+      "nestjs-ratelimit (what any limiter pays for Nest's guard step and the headers); nestjs-ratelimit with " +
+      'MemoryStorage and with RedisStorage; @nestjs/throttler with its default storage and with ' +
+      '@nest-lab/throttler-storage-redis (installed through an npm `overrides` entry: its peer range stops at NestJS 11).',
     '- Every variant serves `GET /limited` (3 stacked limits: second, minute and hour, 10^9 each, so nothing is ' +
       'rejected) and `GET /blocked` (1 per second plus the minute and hour limits, blocked for an hour after the ' +
       'first rejection). Clients are identified by the `x-user` header in every limiter (an auth function for ' +
@@ -246,6 +253,25 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
       `| \`RateLimitService.limit\` (engine + storage), 1 hot key | ${fixed(micro.serviceHotNs, 0)} ns |`,
       `| \`RateLimitService.limit\` (engine + storage), ${micro.keys.toLocaleString('en')} keys | ${fixed(micro.serviceKeysNs, 0)} ns |`,
       `| heap per tracked key-limit (${micro.keys.toLocaleString('en')} keys x ${micro.limitsPerKey} limits) | ${fixed(micro.bytesPerKeyLimit, 0)} bytes |`,
+      '',
+    );
+  }
+  if (run.guardMicro) {
+    const { guardMicro } = run;
+    const keys = guardMicro.keys.toLocaleString('en');
+    sections.push(
+      '## Guard micro-benchmark (the whole per-request cost of the limiter, without HTTP)',
+      '',
+      '`canActivate` of each guard on a stub ExecutionContext for `/limited` (3 stacked limits, in-memory storage, ' +
+        'headers written to a no-op); `bench/micro/guard.micro.ts`. @nestjs/throttler is measured with clients in ' +
+        'turn only: its default storage filters all hits of the window on every request, so a hot client gets ' +
+        'slower with every hit and a time-boxed figure would mean nothing.',
+      '',
+      '| measurement | value |',
+      '|---|---:|',
+      `| \`RateLimitGuard.canActivate\`, MemoryStorage, 1 hot client | ${fixed(guardMicro.rateLimitHotNs, 0)} ns |`,
+      `| \`RateLimitGuard.canActivate\`, MemoryStorage, ${keys} clients in turn | ${fixed(guardMicro.rateLimitKeysNs, 0)} ns |`,
+      `| \`ThrottlerGuard.canActivate\`, default storage, ${keys} clients in turn | ${fixed(guardMicro.throttlerKeysNs, 0)} ns |`,
       '',
     );
   }

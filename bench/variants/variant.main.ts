@@ -1,7 +1,8 @@
 /**
  * One benchmark variant as its own process: `node variant.main.js <variant> <platform>`, with
- * BENCH_REDIS_PORT set for Redis variants. Started by the harness with an IPC channel: it answers
- * `ready` (with its port) or `unavailable`, then `stats` on request, and exits on `stop`.
+ * BENCH_REDIS_PORT (and BENCH_REDIS_AUTOPIPELINING=1 for ioredis auto-pipelining) set for Redis
+ * variants. Started by the harness with an IPC channel: it answers `ready` (with its port) or
+ * `unavailable`, then `stats` on request, and exits on `stop`.
  */
 import 'reflect-metadata';
 import { Module, type INestApplication, type ModuleMetadata } from '@nestjs/common';
@@ -29,7 +30,13 @@ let requestsReceived = 0;
 async function countingRedis(): Promise<Redis> {
   const port = Number(process.env.BENCH_REDIS_PORT);
   const { Redis } = await import('ioredis');
-  const client = new Redis({ host: '127.0.0.1', port, retryStrategy: () => null, maxRetriesPerRequest: 1 });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: process.env.BENCH_REDIS_AUTOPIPELINING === '1',
+  });
   const send = client.sendCommand.bind(client);
   client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
     redisCommands++;
@@ -44,6 +51,8 @@ async function metadataOf(variant: VariantName, redis: Redis | undefined): Promi
   switch (variant) {
     case 'bare':
       return (await import('./bare.variant.js')).bareVariant();
+    case 'noop-guard':
+      return (await import('./noop-guard.variant.js')).noopGuardVariant();
     case 'ratelimit-memory': {
       const { MemoryStorage } = await import('../../lib/index.js');
       return (await import('./rate-limit.variant.js')).rateLimitVariant(new MemoryStorage());

@@ -1,6 +1,7 @@
 /** The applications the harness compares, in the order each round runs them. */
 export const VARIANT_NAMES = [
   'bare',
+  'noop-guard',
   'ratelimit-memory',
   'ratelimit-redis',
   'throttler-memory',
@@ -12,11 +13,15 @@ export type VariantName = (typeof VARIANT_NAMES)[number];
 /** How each variant is described in the results. */
 export const VARIANT_LABELS: Record<VariantName, string> = {
   bare: 'bare NestJS (no limiter)',
+  'noop-guard': 'control: no-op guard + the same 2 headers',
   'ratelimit-memory': 'nestjs-ratelimit MemoryStorage',
   'ratelimit-redis': 'nestjs-ratelimit RedisStorage',
   'throttler-memory': '@nestjs/throttler default storage',
   'throttler-redis': '@nestjs/throttler + @nest-lab/throttler-storage-redis',
 };
+
+/** Variants without a limiter: they answer 200 in every scenario. */
+export const UNLIMITED_VARIANTS: ReadonlySet<VariantName> = new Set(['bare', 'noop-guard']);
 
 /** Variants that talk to the benchmark's redis-server. */
 export const REDIS_VARIANTS: ReadonlySet<VariantName> = new Set(['ratelimit-redis', 'throttler-redis']);

@@ -21,7 +21,7 @@ describe('npm run bench -- --quick', () => {
     });
 
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
-    expect(results.summaries).toHaveLength(2 * 3 * 5);
+    expect(results.summaries).toHaveLength(2 * 3 * 6);
     for (const summary of results.summaries) {
       const where = `${summary.variant} on ${summary.platform}, ${summary.scenario}`;
       expect({ where, unavailable: summary.unavailable }).toEqual({ where, unavailable: undefined });

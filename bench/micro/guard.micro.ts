@@ -1,0 +1,119 @@
+/**
+ * Per-request cost of the limiters' guards without HTTP (tinybench): `canActivate` on a stub
+ * ExecutionContext for the benchmark's `/limited` route (3 stacked limits, in-memory storage).
+ * RateLimitGuard: one hot client and 100,000 clients in turn; ThrottlerGuard: the clients in turn
+ * only, because its default storage filters every hit of the window on each request (a hot
+ * client gets slower with every hit, so a time-boxed figure would mean nothing). Response headers
+ * go to a no-op. Prints one JSON object (`GuardMicroResults`) on its last line; `--quick`
+ * shortens every task.
+ */
+import 'reflect-metadata';
+import { Controller, Get, Module, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { Bench } from 'tinybench';
+import { MemoryStorage, RateLimit, RateLimitGuard, RateLimitModule } from '../../lib/index.js';
+import { ROUTES, UNREACHABLE, userOf, userOfContext, USER_HEADER } from '../variants/bench.routes.js';
+
+/** ns per `canActivate`, by guard and key pattern. */
+export interface GuardMicroResults {
+  rateLimitHotNs: number;
+  rateLimitKeysNs: number;
+  throttlerKeysNs: number;
+  keys: number;
+}
+
+/** Distinct clients (10,000 with `--quick`). */
+const KEYS = process.argv.includes('--quick') ? 10_000 : 100_000;
+const BATCH = 1000;
+
+@Controller()
+@RateLimit({ second: UNREACHABLE, minute: UNREACHABLE, hour: UNREACHABLE })
+class LimitedController {
+  @Get('limited') limited(): string {
+    return 'ok';
+  }
+}
+
+@Module({
+  imports: [
+    RateLimitModule.forRoot({
+      guard: false,
+      storage: new MemoryStorage(),
+      auth: (context) => ({ user: userOfContext(context) }),
+    }),
+    ThrottlerModule.forRoot({
+      throttlers: [
+        { name: 'second', ttl: 1000, limit: UNREACHABLE },
+        { name: 'minute', ttl: 60_000, limit: UNREACHABLE },
+        { name: 'hour', ttl: 3_600_000, limit: UNREACHABLE },
+      ],
+      getTracker: (request) => userOf(request as Parameters<typeof userOf>[0]),
+    }),
+  ],
+  controllers: [LimitedController],
+  providers: [RateLimitGuard, ThrottlerGuard],
+})
+class GuardsModule {}
+
+const noop = () => undefined;
+
+/** What the guards read of an HTTP request, for one client. */
+function contextFor(user: string): ExecutionContext {
+  const request = { method: 'GET', url: ROUTES.limited, originalUrl: ROUTES.limited, headers: { [USER_HEADER]: user } };
+  const response = { setHeader: noop, header: noop };
+  const http = { getRequest: () => request, getResponse: () => response, getNext: noop };
+  return {
+    getType: () => 'http',
+    getClass: () => LimitedController,
+    getHandler: () => LimitedController.prototype.limited,
+    switchToHttp: () => http,
+  } as unknown as ExecutionContext;
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const app = await NestFactory.createApplicationContext(GuardsModule, { logger: false });
+  const guard = (type: Type<CanActivate>) => app.get(type);
+  const hot = contextFor('hot-client');
+  const contexts = Array.from({ length: KEYS }, (_, i) => contextFor(`user-${i}`));
+  const bench = new Bench({ time: quick ? 100 : 1500, warmupTime: quick ? 20 : 300 });
+  const rateLimit = guard(RateLimitGuard);
+  const throttler = guard(ThrottlerGuard);
+  for (const context of contexts) {
+    await rateLimit.canActivate(context);
+    await throttler.canActivate(context);
+  }
+  let next = 0;
+  const inTurn = (instance: CanActivate) => async () => {
+    for (let i = 0; i < BATCH; i++) {
+      await instance.canActivate(contexts[next]);
+      next = next === KEYS - 1 ? 0 : next + 1;
+    }
+  };
+  bench
+    .add('rateLimit-hot', async () => {
+      for (let i = 0; i < BATCH; i++) await rateLimit.canActivate(hot);
+    })
+    .add('rateLimit-keys', inTurn(rateLimit))
+    .add('throttler-keys', inTurn(throttler));
+  await bench.run();
+  await app.close();
+  const ns = (name: string): number => {
+    const result = bench.getTask(name)!.result;
+    if (!('latency' in result)) throw new Error(`micro-benchmark task ${name} did not complete: ${result.state}`);
+    return (result.latency.p50 * 1e6) / BATCH;
+  };
+  const results: GuardMicroResults = {
+    rateLimitHotNs: ns('rateLimit-hot'),
+    rateLimitKeysNs: ns('rateLimit-keys'),
+    throttlerKeysNs: ns('throttler-keys'),
+    keys: KEYS,
+  };
+  console.log(JSON.stringify(results));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
