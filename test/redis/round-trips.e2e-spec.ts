@@ -10,7 +10,7 @@ import { FAIL_FAST, redisAppModule } from './support/redis-app.module.js';
  * (a client address, or `lua` for the script's own calls), INFO commandstats counts them.
  */
 async function commandsDuring(admin: Redis, action: () => Promise<void>): Promise<{ sent: string[]; evalsha: number }> {
-  const monitor = await admin.duplicate().monitor();
+  const monitor = await admin.monitor(); // its own connection, closed below
   const seen: string[][] = [];
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
     if (source !== 'lua') seen.push(args.map(String));
