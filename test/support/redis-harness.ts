@@ -25,7 +25,7 @@ process.once('exit', () => {
 /** Fails with an install hint when redis-server or redis-cli is not on PATH. */
 export function assertRedisInstalled(): void {
   for (const binary of ['redis-server', 'redis-cli']) {
-    const probe = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+    const probe = spawnSync(binary, ['--version'], { encoding: 'utf8', env: process.env });
     if (probe.error !== undefined || probe.status !== 0)
       throw new Error(`${binary} was not found on PATH. ${INSTALL_HINT}`);
   }
@@ -120,6 +120,7 @@ export class RedisServer {
     }
     const child = spawn('redis-server', [...args, ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
     });
     live.add(child);
     this.child = child;
@@ -225,7 +226,7 @@ export class RedisClusterServer {
     const created = spawnSync(
       'redis-cli',
       ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'],
-      { encoding: 'utf8', timeout: CLUSTER_TIMEOUT_MS },
+      { encoding: 'utf8', timeout: CLUSTER_TIMEOUT_MS, env: process.env },
     );
     if (created.status !== 0) {
       throw new Error(`redis-cli --cluster create failed (${created.status}):\n${created.stdout}\n${created.stderr}`);
