@@ -17,7 +17,10 @@ async function commandsDuring(admin: Redis, action: () => Promise<void>): Promis
   });
   const marker = async (name: string) => {
     await admin.echo(name);
-    for (let i = 0; i < 200 && !seen.some((args) => args[1] === name); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; !seen.some((args) => args[1] === name); i++) {
+      if (i === 1000) throw new Error(`MONITOR did not report ECHO ${name} within 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   };
   try {
     await marker('measure-start');
