@@ -27,6 +27,11 @@ const POLICY_TEXT: Record<StorageErrorPolicy, string> = {
 
 const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as any)?.then === 'function';
 
+const unavailable = () =>
+  new ServiceUnavailableException(
+    'Rate limiting is unavailable: its storage does not answer (onStorageError: deny). Try again later.',
+  );
+
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -75,11 +80,20 @@ export class ResilientStorage implements RateLimitStorage, OnModuleDestroy {
     return this.attempt(request, true);
   }
 
-  /** Forgets the identity in the fallback, then in the storage (whose failure is the caller's to handle). */
+  /**
+   * Forgets the identity in the fallback and in the storage. If the storage fails, that counts as an
+   * outage like a failed request: 'deny' rejects with 503; otherwise the reset is lost for the
+   * storage (logged), the caller is not failed.
+   */
   async reset(identityKey: string): Promise<void> {
     await this.fallback.reset(identityKey);
-    const done = this.storage.reset(identityKey);
-    if (isPromise(done)) await (this.deadlines ? this.deadlines.race(done) : done);
+    try {
+      const done = this.storage.reset(identityKey);
+      if (isPromise(done)) await (this.deadlines ? this.deadlines.race(done) : done);
+    } catch (error) {
+      this.markDown(error);
+      if (this.policy === 'deny') throw unavailable();
+    }
   }
 
   onModuleDestroy(): void {
@@ -114,25 +128,25 @@ export class ResilientStorage implements RateLimitStorage, OnModuleDestroy {
 
   private failed(error: unknown, request: ConsumeRequest, probe: boolean): ConsumeResult | Promise<ConsumeResult> {
     if (probe) this.probing = false;
-    if (!this.down) {
-      this.down = true;
-      this.logger.warn(
-        `Rate limit storage failed (${describe(error)}): ${POLICY_TEXT[this.policy]} until it answers again; ` +
-          `retrying every ${this.retryIntervalMs} ms.`,
-      );
-    }
+    this.markDown(error);
     if (probe || this.nextProbeAt <= Date.now()) this.nextProbeAt = Date.now() + this.retryIntervalMs;
     return this.degraded(request);
+  }
+
+  /** Enters the outage state, logging it once per outage. */
+  private markDown(error: unknown): void {
+    if (this.down) return;
+    this.down = true;
+    this.logger.warn(
+      `Rate limit storage failed (${describe(error)}): ${POLICY_TEXT[this.policy]} until it answers again; ` +
+        `retrying every ${this.retryIntervalMs} ms.`,
+    );
   }
 
   /** The answer of the policy while the storage is down. */
   private degraded(request: ConsumeRequest): ConsumeResult | Promise<ConsumeResult> {
     if (this.policy === 'fallback') return this.fallback.consume(request);
-    if (this.policy === 'deny') {
-      throw new ServiceUnavailableException(
-        'Rate limiting is unavailable: its storage does not answer (onStorageError: deny). Try again later.',
-      );
-    }
+    if (this.policy === 'deny') throw unavailable();
     const limits: LimitStatus[] = request.limits.map((limit) => ({
       remaining: Math.max(0, limit.limit - 1),
       resetMs: limit.windowMs,

@@ -94,7 +94,7 @@ describe('ResilientStorage', () => {
     });
   });
 
-  it('reset forgets the identity in the fallback and reports a storage failure to the caller', async () => {
+  it('reset during an outage forgets the identity in the fallback; the storage failure fails the caller only with deny', async () => {
     const storage = new ManualStorage();
     const resilient = new ResilientStorage(storage, { policy: 'fallback', retryIntervalMs: 60_000, logger: silent });
     const pending = resilient.consume(request);
@@ -102,8 +102,11 @@ describe('ResilientStorage', () => {
     await pending;
     expect((await resilient.consume(request)).allowed).toBe(true);
     expect((await resilient.consume(request)).allowed).toBe(false);
-    await expect(resilient.reset('ratelimit:{u}')).rejects.toThrow(/connection is closed/);
+    await resilient.reset('ratelimit:{u}');
     expect((await resilient.consume(request)).allowed).toBe(true);
+
+    const denying = new ResilientStorage(new ManualStorage(), { policy: 'deny', logger: silent });
+    await expect(denying.reset('ratelimit:{u}')).rejects.toBeInstanceOf(ServiceUnavailableException);
   });
 });
 
