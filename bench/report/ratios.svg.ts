@@ -33,7 +33,7 @@ export function ratiosSvg(summaries: readonly Summary[], title: string): string 
   const width = left + plot + 90;
   const ratios = measured.flatMap((s) => [s.ratio, s.cpuRatio]).filter(Number.isFinite);
   const max = Math.max(1.2, ...ratios) * 1.05;
-  const x = (ratio: number) => left + (plot * ratio) / max;
+  const x = (ratio: number) => Math.round((left + (plot * ratio) / max) * 10) / 10;
 
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,

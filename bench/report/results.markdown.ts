@@ -218,6 +218,19 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
       'across 100,000 keys (all tracked before timing), and the same through `RateLimitService.limit`; heap per ' +
       'key-limit is the `heapUsed` growth after tracking 100,000 keys x 3 limits, after forced GCs.',
     '',
+    '## Caveats',
+    '',
+    '- The machine has 2 CPUs shared by the load generator, the app, redis-server and (during this run) other ' +
+      'work: a repeated run moves req/s ratios by up to about ±15 % (the control variant, which does almost ' +
+      'nothing, shows the noise). CPU time per request moves less; the micro-benchmarks least.',
+    "- @nestjs/throttler's default storage keeps one expiry timestamp per hit and filters the whole list on every " +
+      'request, so with a limit that is never reached its cost per request grows with the hits of the window (an ' +
+      'hour here): its `stacked` figures depend on how many hits the run has accumulated.',
+    '- RedisStorage makes one loopback round trip per admitted request (a socket write and read in the app, the ' +
+      'script in redis-server on the same 2 CPUs); see [PROFILE.md](PROFILE.md) for what that costs here.',
+    '',
+    'Profiling findings (what in `lib/` costs what, and what would lower it): [PROFILE.md](PROFILE.md).',
+    '',
     '## Targets (measured, never asserted)',
     '',
     'Throughput ratios are of median req/s. The same ratios from CPU time per request (the variant process plus ' +
