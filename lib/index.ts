@@ -34,6 +34,7 @@ export type {
   LimitCheck,
   MemoryStorageOptions,
   RateLimitStorage,
+  RedisScriptClient,
   RedisStorageOptions,
 } from './storage/index.js';
 export type { Algorithm, LimitStatus } from './algorithms/index.js';

@@ -1,4 +1,3 @@
-import type { Cluster, Redis } from 'ioredis';
 import type { LimitStatus } from '../algorithms/algorithm.interface.js';
 import { BlockedCache } from './blocked-cache.js';
 import type { ConsumeRequest, ConsumeResult, RateLimitStorage } from './rate-limit-storage.interface.js';
@@ -20,8 +19,11 @@ export interface RedisStorageOptions {
   clock?: () => number;
 }
 
-/** The ioredis methods RedisStorage uses; `Redis` and `Cluster` both have them. */
-interface ScriptClient {
+/**
+ * The ioredis client methods RedisStorage uses: an ioredis `Redis` (plain or Sentinel) or `Cluster`
+ * fits. Declared here rather than imported so the package's types need no ioredis installed.
+ */
+export interface RedisScriptClient {
   evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   del(key: string): Promise<number>;
@@ -45,17 +47,17 @@ const isNoScript = (error: unknown): boolean => error instanceof Error && error.
  * The storage never closes the client.
  */
 export class RedisStorage implements RateLimitStorage {
-  private readonly client: ScriptClient;
+  private readonly client: RedisScriptClient;
   private readonly blocked: BlockedCache;
   private readonly clock?: () => number;
 
-  constructor(client: Redis | Cluster, options: RedisStorageOptions = {}) {
-    if (typeof (client as unknown as ScriptClient)?.evalsha !== 'function') {
+  constructor(client: RedisScriptClient, options: RedisStorageOptions = {}) {
+    if (typeof client?.evalsha !== 'function') {
       throw new TypeError(
         'RedisStorage needs an ioredis client: new RedisStorage(new Redis(...)) or new Cluster(...).',
       );
     }
-    this.client = client as unknown as ScriptClient;
+    this.client = client;
     this.blocked = new BlockedCache(options.blockedCacheSize ?? DEFAULT_BLOCKED_CACHE_SIZE);
     this.clock = options.clock;
   }
