@@ -31,7 +31,7 @@ export interface BenchOptions {
 }
 
 export const USAGE = `Usage: npm run bench -- [flags]
-  --quick              smoke run: 1 round of 1 s, short micro-benchmark, results in bench/.tmp/quick
+  --quick              smoke run: 1 round of 0.5 s, short micro-benchmarks, results in bench/.tmp/quick
   --rounds N           interleaved rounds (default 3)
   --duration S         seconds of load per variant, scenario and round (default 5)
   --warmup S           seconds of unrecorded load per variant and scenario first (default 1)
@@ -62,8 +62,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const options: BenchOptions = {
     quick,
     rounds: quick ? 1 : 3,
-    duration: quick ? 1 : 5,
-    warmup: quick ? 0.5 : 1,
+    duration: quick ? 0.5 : 5,
+    warmup: quick ? 0.25 : 1,
     connections: 10,
     platforms: [...PLATFORM_NAMES],
     variants: [...VARIANT_NAMES],
