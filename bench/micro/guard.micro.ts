@@ -13,7 +13,9 @@ import { NestFactory } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { Bench } from 'tinybench';
 import { MemoryStorage, RateLimit, RateLimitGuard, RateLimitModule } from '../../lib/index.js';
-import { ROUTES, UNREACHABLE, userOf, userOfContext, USER_HEADER } from '../variants/bench.routes.js';
+import { ROUTES, UNREACHABLE, userOfContext, USER_HEADER } from '../variants/bench.routes.js';
+import { throttlerOptions } from '../variants/throttler.variant.js';
+import { nsPerCall } from './tinybench.js';
 
 /** ns per `canActivate`, by guard and key pattern. */
 export interface GuardMicroResults {
@@ -42,14 +44,7 @@ class LimitedController {
       storage: new MemoryStorage(),
       auth: (context) => ({ user: userOfContext(context) }),
     }),
-    ThrottlerModule.forRoot({
-      throttlers: [
-        { name: 'second', ttl: 1000, limit: UNREACHABLE },
-        { name: 'minute', ttl: 60_000, limit: UNREACHABLE },
-        { name: 'hour', ttl: 3_600_000, limit: UNREACHABLE },
-      ],
-      getTracker: (request) => userOf(request as Parameters<typeof userOf>[0]),
-    }),
+    ThrottlerModule.forRoot(throttlerOptions()),
   ],
   controllers: [LimitedController],
   providers: [RateLimitGuard, ThrottlerGuard],
@@ -99,11 +94,7 @@ async function main(): Promise<void> {
     .add('throttler-keys', inTurn(throttler));
   await bench.run();
   await app.close();
-  const ns = (name: string): number => {
-    const result = bench.getTask(name)!.result;
-    if (!('latency' in result)) throw new Error(`micro-benchmark task ${name} did not complete: ${result.state}`);
-    return (result.latency.p50 * 1e6) / BATCH;
-  };
+  const ns = (name: string) => nsPerCall(bench, name, BATCH);
   const results: GuardMicroResults = {
     rateLimitHotNs: ns('rateLimit-hot'),
     rateLimitKeysNs: ns('rateLimit-keys'),

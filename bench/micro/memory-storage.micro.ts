@@ -12,6 +12,7 @@ import type { CompiledRule } from '../../lib/rules/rule-compiler.js';
 import { RuleList } from '../../lib/rules/rule-list.js';
 import { identityKey } from '../../lib/utils/keys.js';
 import { UNREACHABLE } from '../variants/bench.routes.js';
+import { nsPerCall } from './tinybench.js';
 
 /** Results of the micro-benchmark; times in ns per consume. */
 export interface MicroResults {
@@ -114,11 +115,7 @@ async function main(): Promise<void> {
       }
     });
   await bench.run();
-  const ns = (name: string): number => {
-    const result = bench.getTask(name)!.result;
-    if (!('latency' in result)) throw new Error(`micro-benchmark task ${name} did not complete: ${result.state}`);
-    return (result.latency.p50 * 1e6) / BATCH;
-  };
+  const ns = (name: string) => nsPerCall(bench, name, BATCH);
   const results: MicroResults = {
     storageHotNs: ns('storage-hot'),
     storageKeysNs: ns('storage-keys'),

@@ -1,8 +1,9 @@
 import { Controller, Get, type ModuleMetadata } from '@nestjs/common';
 import { BODY } from './bench.routes.js';
 
+/** The routes of the apps without a limiter, answering `BODY`. */
 @Controller()
-class BareController {
+export class BareController {
   @Get('limited') limited(): string {
     return BODY;
   }
