@@ -196,7 +196,7 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
       '`bench/main.ts`.',
     '- Each variant is its own NestJS application process (`bench/variants/variant.main.ts`), listening on 127.0.0.1; ' +
       'the harness process loads it with autocannon (programmatic). Variants are interleaved: every round runs each ' +
-      'scenario once for every variant in turn (A B C D E, A B C D E, ...). Figures are medians over the rounds; the ' +
+      'scenario once for every variant in turn (A B C ..., A B C ..., ...). Figures are medians over the rounds; the ' +
       'ratio is to the bare app of the same platform and scenario in the same run.',
     '- Variants: bare NestJS; a control with a global async guard that only writes the same two headers as ' +
       "nestjs-ratelimit (what any limiter pays for Nest's guard step and the headers); nestjs-ratelimit with " +
@@ -228,7 +228,8 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
     '',
     '- The machine has 2 CPUs shared by the load generator, the app, redis-server and (during this run) other ' +
       'work: a repeated run moves req/s ratios by up to about ±15 % (the control variant, which does almost ' +
-      'nothing, shows the noise). CPU time per request moves less; the micro-benchmarks least.',
+      'nothing, shows the noise). CPU time per request moves less. Micro-benchmark times vary with the load too ' +
+      '(up to 2x between runs); the heap figure does not.',
     "- @nestjs/throttler's default storage keeps one expiry timestamp per hit and filters the whole list on every " +
       'request, so with a limit that is never reached its cost per request grows with the hits of the window (an ' +
       'hour here): its `stacked` figures depend on how many hits the run has accumulated.',
