@@ -24,11 +24,12 @@ import type { CompiledRule } from './rules/rule-compiler.js';
 import { RuleList } from './rules/rule-list.js';
 import type { PatternRules } from './rules/pattern-rules.js';
 import type { Rule } from './rules/rule.interface.js';
+import { isPromise, then, type MaybePromise } from './utils/maybe-promise.js';
 import { requestPaths } from './utils/normalize-path.js';
 import { setHeader, writeRateLimitHeaders } from './utils/rate-limit-headers.js';
 
 /** Resolves the identity of a request with the module's auth providers. */
-export type IdentifyFunction = (context: ExecutionContext) => Promise<Required<Identity>>;
+export type IdentifyFunction = (context: ExecutionContext) => MaybePromise<Required<Identity>>;
 
 /** What a route's decorators say, read once per handler. */
 export interface RouteRateLimit {
@@ -56,26 +57,33 @@ export class RateLimitGuard implements CanActivate {
     @Inject(RATE_LIMIT_IDENTIFY) protected readonly identifyCaller: IdentifyFunction,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const route = this.routeRateLimit(context);
-    if (route.skip === 'all') return true;
+    const skip = route.skip;
+    if (skip === 'all') return true;
     const request = context.switchToHttp().getRequest();
     const lists = this.ruleLists(request, route);
     if (lists.length === 0) return true;
 
-    const identity = await this.identify(context);
-    if (route.skip?.has(identity.group)) return true;
-    const rules = this.selectRules(lists, identity, request.method);
-    if (rules.length === 0) return true;
+    // Synchronous end to end when auth and storage are (ClientIpAuth, MemoryStorage): no promise per request.
+    return then(this.identify(context), (identity) => {
+      if (skip?.has(identity.group)) return true;
+      const rules = this.selectRules(lists, identity, request.method);
+      if (rules.length === 0) return true;
+      return then(this.service.limit(identity, rules), (info) => this.respond(context, info));
+    });
+  }
 
-    const info = await this.service.limit(identity, rules);
+  /** Writes the rate-limit headers; a rejected request (unless `dryRun`) gets `onBlocked`, then the 429. */
+  protected respond(context: ExecutionContext, info: RateLimitInfo): boolean | Promise<boolean> {
     const response = context.switchToHttp().getResponse();
     writeRateLimitHeaders(response, this.settings.headers, info.limits);
     if (info.allowed || this.settings.dryRun) return true;
     setHeader(response, 'Retry-After', info.retryAfter);
-    await this.onBlocked(context, info);
-    throw new RateLimitExceededException(info.retryAfter);
+    return then(this.onBlocked(context, info), () => {
+      throw new RateLimitExceededException(info.retryAfter);
+    });
   }
 
   /** The route's decorator metadata, compiled on the first request and cached. */
@@ -110,19 +118,28 @@ export class RateLimitGuard implements CanActivate {
   }
 
   /** The caller's identity; auth failures go to `onAuthError` (default: 401 naming the cause). */
-  protected async identify(context: ExecutionContext): Promise<Required<Identity>> {
+  protected identify(context: ExecutionContext): MaybePromise<Required<Identity>> {
+    let identity: MaybePromise<Required<Identity>>;
     try {
-      return await this.identifyCaller(context);
+      identity = this.identifyCaller(context);
     } catch (error) {
-      if (error instanceof InvalidRateLimitConfigError) throw error; // misconfiguration: a 500, never a fallback
-      const { onAuthError } = this.settings;
-      if (onAuthError === undefined) throw defaultAuthError(error);
-      try {
-        return normalizeIdentity(await onAuthError(error, context));
-      } catch (thrown) {
-        // Its own HttpException passes; anything else (the auth error rethrown, a bad identity) is a 401.
-        throw thrown instanceof InvalidRateLimitConfigError ? thrown : defaultAuthError(thrown);
-      }
+      return this.authFailed(error, context);
+    }
+    return isPromise(identity)
+      ? identity.then(undefined, (error: unknown) => this.authFailed(error, context))
+      : identity;
+  }
+
+  /** What an auth failure becomes: `onAuthError`'s identity, or an exception (never a 500). */
+  protected async authFailed(error: unknown, context: ExecutionContext): Promise<Required<Identity>> {
+    if (error instanceof InvalidRateLimitConfigError) throw error; // misconfiguration: a 500, never a fallback
+    const { onAuthError } = this.settings;
+    if (onAuthError === undefined) throw defaultAuthError(error);
+    try {
+      return normalizeIdentity(await onAuthError(error, context));
+    } catch (thrown) {
+      // Its own HttpException passes; anything else (the auth error rethrown, a bad identity) is a 401.
+      throw thrown instanceof InvalidRateLimitConfigError ? thrown : defaultAuthError(thrown);
     }
   }
 
@@ -137,8 +154,8 @@ export class RateLimitGuard implements CanActivate {
   }
 
   /** Runs the `onBlocked` option, which may throw its own exception instead of the 429. */
-  protected async onBlocked(context: ExecutionContext, info: RateLimitInfo): Promise<void> {
-    await this.settings.onBlocked?.(context, info);
+  protected onBlocked(context: ExecutionContext, info: RateLimitInfo): unknown {
+    return this.settings.onBlocked?.(context, info);
   }
 
   private readRoute(controller: Function, handler: Function): RouteRateLimit {

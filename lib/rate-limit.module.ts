@@ -21,6 +21,7 @@ import type { HeadersMode, RateLimitModuleOptions, ResolvedRateLimitOptions } fr
 import { RateLimitService } from './rate-limit.service.js';
 import { validateAlgorithm } from './rules/rule-compiler.js';
 import { compilePatterns } from './rules/pattern-rules.js';
+import { then } from './utils/maybe-promise.js';
 import { MemoryStorage } from './storage/memory.storage.js';
 import type { RateLimitStorage } from './storage/rate-limit-storage.interface.js';
 import { ResilientStorage } from './storage/resilient.storage.js';
@@ -99,7 +100,7 @@ async function createIdentify(options: RateLimitModuleOptions, moduleRef: Module
   );
   if (steps.length === 1) {
     const [only] = steps;
-    return async (context) => normalizeIdentity(await only(context));
+    return (context) => then(only(context), normalizeIdentity);
   }
   return async (context) => {
     let lastEmpty: unknown;

@@ -5,8 +5,14 @@ import type { LimitInfo, RateLimitInfo, ResolvedRateLimitOptions } from './rate-
 import { DEFAULT_GROUP, validateRules, type CompiledLimit, type CompiledRule } from './rules/rule-compiler.js';
 import { RuleList } from './rules/rule-list.js';
 import type { Rule } from './rules/rule.interface.js';
-import type { BlockScope, LimitCheck, RateLimitStorage } from './storage/rate-limit-storage.interface.js';
+import type {
+  BlockScope,
+  ConsumeResult,
+  LimitCheck,
+  RateLimitStorage,
+} from './storage/rate-limit-storage.interface.js';
 import { identityKey } from './utils/keys.js';
+import { then, type MaybePromise } from './utils/maybe-promise.js';
 
 /** Whole seconds, rounded up, from ms: never earlier than the true time. */
 export const toSeconds = (ms: number): number => Math.ceil(ms / 1000);
@@ -46,8 +52,9 @@ export class RateLimitService {
   /**
    * Checks and (unless `peek`) counts one hit of `identity` against the limits of `rules`, in one
    * storage call. Rules without limits are ignored; with no limit at all the hit is allowed.
+   * Answers synchronously when the storage does (MemoryStorage), else with a promise.
    */
-  async limit(identity: Required<Identity>, rules: readonly CompiledRule[], peek = false): Promise<RateLimitInfo> {
+  limit(identity: Required<Identity>, rules: readonly CompiledRule[], peek = false): MaybePromise<RateLimitInfo> {
     const applied: CompiledLimit[] = [];
     /** For each applied limit, the index of its check: limits on one counter share one check. */
     const checkOf: number[] = [];
@@ -78,36 +85,23 @@ export class RateLimitService {
     }
     if (checks.length === 0) return { identity, allowed: true, retryAfter: 0, blocked: false, limits: [] };
 
-    const result = await this.storage.consume({
+    const answer = this.storage.consume({
       identityKey: identityKey(this.settings.keyPrefix, identity.user),
       limits: checks,
       blocks,
       peek,
     });
-    const limits: LimitInfo[] = new Array(applied.length);
-    for (let i = 0; i < applied.length; i++) {
-      const status = result.limits[checkOf[i]];
-      limits[i] = {
-        name: applied[i].name,
-        limit: applied[i].limit,
-        window: applied[i].windowSeconds,
-        remaining: status.remaining,
-        reset: toSeconds(status.resetMs),
-      };
-    }
-    return {
-      identity,
-      allowed: result.allowed,
-      retryAfter: result.allowed ? 0 : Math.max(1, toSeconds(result.retryAfterMs)),
-      blocked: result.blocked,
-      limits,
-    };
+    return then(answer, (result) => report(identity, applied, checkOf, result));
   }
 
   private run(identity: Identity, scope: string, rules: Rule[], peek: boolean): Promise<RateLimitInfo> {
-    const group = identity.group ?? DEFAULT_GROUP;
-    const rule = this.scopeList(scope, rules).select(group, '*');
-    return this.limit({ user: String(identity.user), group }, rule ? [rule] : [], peek);
+    try {
+      const group = identity.group ?? DEFAULT_GROUP;
+      const rule = this.scopeList(scope, rules).select(group, '*');
+      return Promise.resolve(this.limit({ user: String(identity.user), group }, rule ? [rule] : [], peek));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The compiled rules of a service scope, compiled again only when the rules given change. */
@@ -124,4 +118,31 @@ export class RateLimitService {
 
 function sameRules(a: readonly Rule[], b: readonly Rule[]): boolean {
   return a.length === b.length && a.every((rule, i) => JSON.stringify(rule) === JSON.stringify(b[i]));
+}
+
+/** The outcome of one storage answer, per applied limit (`checkOf[i]`: the check of applied limit i). */
+function report(
+  identity: Required<Identity>,
+  applied: readonly CompiledLimit[],
+  checkOf: readonly number[],
+  result: ConsumeResult,
+): RateLimitInfo {
+  const limits: LimitInfo[] = new Array(applied.length);
+  for (let i = 0; i < applied.length; i++) {
+    const status = result.limits[checkOf[i]];
+    limits[i] = {
+      name: applied[i].name,
+      limit: applied[i].limit,
+      window: applied[i].windowSeconds,
+      remaining: status.remaining,
+      reset: toSeconds(status.resetMs),
+    };
+  }
+  return {
+    identity,
+    allowed: result.allowed,
+    retryAfter: result.allowed ? 0 : Math.max(1, toSeconds(result.retryAfterMs)),
+    blocked: result.blocked,
+    limits,
+  };
 }

@@ -14,7 +14,8 @@ interface BlockState {
 /** All state of one identity, dropped as a whole once every part of it has expired. */
 interface IdentityEntry {
   identityKey: string;
-  states: Map<string, unknown>;
+  /** State per counter or block key. A null-prototype object: ~50 bytes less per identity than a Map. */
+  states: Record<string, unknown>;
   /** ms timestamp after which nothing in `states` matters any more. */
   expiresAt: number;
 }
@@ -51,7 +52,7 @@ export class MemoryStorage implements RateLimitStorage {
     if (entry !== undefined) {
       let blockedUntil = 0;
       for (const scope of blocks) {
-        const block = entry.states.get(scope.key) as BlockState | undefined;
+        const block = entry.states[scope.key] as BlockState | undefined;
         if (block !== undefined && block.until > blockedUntil) blockedUntil = block.until;
       }
       if (blockedUntil > now) {
@@ -67,7 +68,7 @@ export class MemoryStorage implements RateLimitStorage {
       const limit = limits[i];
       const status: LimitStatus = { remaining: 0, resetMs: 0, retryAfterMs: 0 };
       statuses[i] = status;
-      const state = entry?.states.get(limit.key);
+      const state = entry?.states[limit.key];
       if (!WINDOW_ALGORITHMS[limit.algorithm].check(state, now, limit.limit, limit.windowMs, status)) {
         allowed = false;
         if (status.retryAfterMs > retryAfterMs) retryAfterMs = status.retryAfterMs;
@@ -83,8 +84,8 @@ export class MemoryStorage implements RateLimitStorage {
       const target = entry ?? this.createEntry(identityKey);
       for (const limit of limits) {
         const algorithm = WINDOW_ALGORITHMS[limit.algorithm];
-        const state = algorithm.record(target.states.get(limit.key), now, limit.limit, limit.windowMs);
-        target.states.set(limit.key, state);
+        const state = algorithm.record(target.states[limit.key], now, limit.limit, limit.windowMs);
+        target.states[limit.key] = state;
         const expiresAt = algorithm.expiresAt(state, limit.windowMs);
         if (expiresAt > target.expiresAt) target.expiresAt = expiresAt;
       }
@@ -98,7 +99,7 @@ export class MemoryStorage implements RateLimitStorage {
       if (statuses[i].retryAfterMs === 0 || scope.durationMs <= 0) continue;
       const target = entry ?? this.entries.get(identityKey) ?? this.createEntry(identityKey);
       const until = now + scope.durationMs;
-      target.states.set(scope.key, { until } satisfies BlockState);
+      target.states[scope.key] = { until } satisfies BlockState;
       if (until > target.expiresAt) target.expiresAt = until;
       if (scope.durationMs > retryAfterMs) retryAfterMs = scope.durationMs;
       blocked = true;
@@ -116,7 +117,7 @@ export class MemoryStorage implements RateLimitStorage {
   }
 
   private createEntry(identityKey: string): IdentityEntry {
-    const entry: IdentityEntry = { identityKey, states: new Map(), expiresAt: 0 };
+    const entry: IdentityEntry = { identityKey, states: Object.create(null), expiresAt: 0 };
     this.entries.set(identityKey, entry);
     return entry;
   }

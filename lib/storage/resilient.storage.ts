@@ -1,6 +1,7 @@
 import { Logger, ServiceUnavailableException, type OnModuleDestroy } from '@nestjs/common';
 import type { LimitStatus } from '../algorithms/algorithm.interface.js';
 import type { StorageErrorPolicy } from '../rate-limit.options.js';
+import { isPromise } from '../utils/maybe-promise.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { MemoryStorage } from './memory.storage.js';
 import type { ConsumeRequest, ConsumeResult, RateLimitStorage } from './rate-limit-storage.interface.js';
@@ -24,8 +25,6 @@ const POLICY_TEXT: Record<StorageErrorPolicy, string> = {
   allow: 'admitting every request',
   deny: 'rejecting every request with 503',
 };
-
-const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as any)?.then === 'function';
 
 const unavailable = () =>
   new ServiceUnavailableException(
