@@ -193,8 +193,9 @@ export function describeStorageConformance(name: string, factory: ConformanceFac
                 });
               }
               // After a standing block, Retry-After is the block's end only: the limits may still reject.
+              // A hit admitted since the rejection may have used the quota the retry waits for.
               if (!actual.allowed && !standing && !peek) lastRejected = { mask, retryAfterMs: actual.retryAfterMs };
-              else if (step.kind === 'retry' || standing) lastRejected = undefined;
+              else if (step.kind === 'retry' || standing || (actual.allowed && !peek)) lastRejected = undefined;
             }
             TRACE_LIMITS.forEach((spec, i) => checkBounds(algorithm, spec, admitted[i]));
           }),
