@@ -24,6 +24,8 @@ export const toSeconds = (ms: number): number => Math.ceil(ms / 1000);
 @Injectable()
 export class RateLimitService {
   private readonly scopes = new Map<string, { rules: readonly Rule[]; list: RuleList }>();
+  /** Plans per combination of selected rules, as a trie keyed by the (long-lived) compiled rules. */
+  private readonly plans: PlanNode = { next: new WeakMap() };
 
   constructor(
     @Inject(RATE_LIMIT_SETTINGS) private readonly settings: ResolvedRateLimitOptions,
@@ -55,43 +57,26 @@ export class RateLimitService {
    * Answers synchronously when the storage does (MemoryStorage), else with a promise.
    */
   limit(identity: Required<Identity>, rules: readonly CompiledRule[], peek = false): MaybePromise<RateLimitInfo> {
-    const applied: CompiledLimit[] = [];
-    /** For each applied limit, the index of its check: limits on one counter share one check. */
-    const checkOf: number[] = [];
-    const checks: LimitCheck[] = [];
-    const blocks: BlockScope[] = [];
-    for (const rule of rules) {
-      if (rule.limits.length === 0) continue;
-      const block = blocks.push(rule.block) - 1;
-      for (const limit of rule.limits) {
-        applied.push(limit);
-        // Two rules of one zone (or two limits of one window) name the same counter: a request is
-        // one hit on it, checked against the stricter limit.
-        const same = checks.findIndex((check) => check.key === limit.key);
-        if (same !== -1) {
-          checkOf.push(same);
-          if (limit.limit < checks[same].limit) checks[same] = { ...checks[same], limit: limit.limit, block };
-          continue;
-        }
-        checkOf.push(checks.length);
-        checks.push({
-          key: limit.key,
-          limit: limit.limit,
-          windowMs: limit.windowMs,
-          algorithm: limit.algorithm,
-          block,
-        });
-      }
-    }
-    if (checks.length === 0) return { identity, allowed: true, retryAfter: 0, blocked: false, limits: [] };
-
+    const plan = this.plan(rules);
+    if (plan.checks.length === 0) return { identity, allowed: true, retryAfter: 0, blocked: false, limits: [] };
     const answer = this.storage.consume({
       identityKey: identityKey(this.settings.keyPrefix, identity.user),
-      limits: checks,
-      blocks,
+      limits: plan.checks,
+      blocks: plan.blocks,
       peek,
     });
-    return then(answer, (result) => report(identity, applied, checkOf, result));
+    return then(answer, (result) => report(identity, plan, result));
+  }
+
+  /** The storage checks of a combination of rules, built once per combination and cached. */
+  private plan(rules: readonly CompiledRule[]): LimitPlan {
+    let node = this.plans;
+    for (const rule of rules) {
+      let next = node.next.get(rule);
+      if (next === undefined) node.next.set(rule, (next = { next: new WeakMap() }));
+      node = next;
+    }
+    return (node.plan ??= buildPlan(rules));
   }
 
   private run(identity: Identity, scope: string, rules: Rule[], peek: boolean): Promise<RateLimitInfo> {
@@ -120,13 +105,48 @@ function sameRules(a: readonly Rule[], b: readonly Rule[]): boolean {
   return a.length === b.length && a.every((rule, i) => JSON.stringify(rule) === JSON.stringify(b[i]));
 }
 
-/** The outcome of one storage answer, per applied limit (`checkOf[i]`: the check of applied limit i). */
-function report(
-  identity: Required<Identity>,
-  applied: readonly CompiledLimit[],
-  checkOf: readonly number[],
-  result: ConsumeResult,
-): RateLimitInfo {
+/** What one combination of selected rules asks of the storage; built once, read-only after. */
+interface LimitPlan {
+  /** Every limit of the rules, in order (what the headers report). */
+  applied: readonly CompiledLimit[];
+  /** For each applied limit, the index of its check: limits on one counter share one check. */
+  checkOf: readonly number[];
+  checks: readonly LimitCheck[];
+  blocks: readonly BlockScope[];
+}
+
+interface PlanNode {
+  plan?: LimitPlan;
+  next: WeakMap<CompiledRule, PlanNode>;
+}
+
+function buildPlan(rules: readonly CompiledRule[]): LimitPlan {
+  const applied: CompiledLimit[] = [];
+  const checkOf: number[] = [];
+  const checks: LimitCheck[] = [];
+  const blocks: BlockScope[] = [];
+  for (const rule of rules) {
+    if (rule.limits.length === 0) continue;
+    const block = blocks.push(rule.block) - 1;
+    for (const limit of rule.limits) {
+      applied.push(limit);
+      // Two rules of one zone (or two limits of one window) name the same counter: a request is
+      // one hit on it, checked against the stricter limit.
+      const same = checks.findIndex((check) => check.key === limit.key);
+      if (same !== -1) {
+        checkOf.push(same);
+        if (limit.limit < checks[same].limit) checks[same] = { ...checks[same], limit: limit.limit, block };
+        continue;
+      }
+      checkOf.push(checks.length);
+      checks.push({ key: limit.key, limit: limit.limit, windowMs: limit.windowMs, algorithm: limit.algorithm, block });
+    }
+  }
+  return { applied, checkOf, checks, blocks };
+}
+
+/** The outcome of one storage answer, per applied limit. */
+function report(identity: Required<Identity>, { applied, checkOf }: LimitPlan, result: ConsumeResult): RateLimitInfo {
   const limits: LimitInfo[] = new Array(applied.length);
   for (let i = 0; i < applied.length; i++) {
     const status = result.limits[checkOf[i]];

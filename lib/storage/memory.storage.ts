@@ -14,7 +14,11 @@ interface BlockState {
 /** All state of one identity, dropped as a whole once every part of it has expired. */
 interface IdentityEntry {
   identityKey: string;
-  /** State per counter or block key. A null-prototype object: ~50 bytes less per identity than a Map. */
+  /**
+   * State per counter or block key. A plain object: ~40 bytes less per key than a Map (V8 keeps it in
+   * fast mode, which a null-prototype object is not). Keys built by the rule compiler start with `:`, so
+   * they never name an `Object.prototype` member.
+   */
   states: Record<string, unknown>;
   /** ms timestamp after which nothing in `states` matters any more. */
   expiresAt: number;
@@ -117,7 +121,7 @@ export class MemoryStorage implements RateLimitStorage {
   }
 
   private createEntry(identityKey: string): IdentityEntry {
-    const entry: IdentityEntry = { identityKey, states: Object.create(null), expiresAt: 0 };
+    const entry: IdentityEntry = { identityKey, states: {}, expiresAt: 0 };
     this.entries.set(identityKey, entry);
     return entry;
   }
