@@ -12,7 +12,7 @@ import { format, resolveConfig } from 'prettier';
 import { parseOptions, type BenchOptions } from './harness/bench.options.js';
 import { measure } from './harness/measure.js';
 import { RedisServer } from './harness/redis-server.js';
-import { SCENARIOS } from './harness/scenarios.js';
+import { keysScenario, SCENARIOS } from './harness/scenarios.js';
 import { summarize, type Cell } from './harness/summary.js';
 import { VariantProcess } from './harness/variant-process.js';
 import type { GuardMicroResults } from './micro/guard.micro.js';
@@ -168,6 +168,7 @@ function profileSummaries(options: BenchOptions): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const options = parseOptions(args);
+  keysScenario.distinct = options.keys;
   const started = Date.now();
   if (options.profile) rmSync(PROFILE_DIR, { recursive: true, force: true });
   const redis = await RedisServer.start();

@@ -26,6 +26,8 @@ export interface BenchOptions {
   micro: boolean;
   /** Create the Redis variants' ioredis clients with `enableAutoPipelining` (both libraries alike). */
   redisAutoPipelining: boolean;
+  /** Distinct clients of the `keys` scenario. */
+  keys: number;
   /** Record a CPU profile of every variant process (`--cpu-prof`) and summarise it. */
   profile: boolean;
 }
@@ -39,6 +41,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --platforms a,b      ${PLATFORM_NAMES.join(',')}
   --variants a,b       ${VARIANT_NAMES.join(',')}
   --scenarios a,b      ${SCENARIO_NAMES.join(',')}
+  --keys N             distinct clients in the keys scenario (default 10000)
   --out DIR            where RESULTS.md, ratios.svg and results.json go (default bench)
   --no-micro           skip the micro-benchmarks
   --redis-autopipelining  ioredis enableAutoPipelining for both Redis variants
@@ -72,6 +75,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     micro: true,
     profile: false,
     redisAutoPipelining: false,
+    keys: 10_000,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -105,6 +109,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--no-micro':
         options.micro = false;
+        break;
+      case '--keys':
+        options.keys = Math.round(positive(value(), flag));
         break;
       case '--redis-autopipelining':
         options.redisAutoPipelining = true;

@@ -1,8 +1,8 @@
 import type { AutocannonRequest } from 'autocannon';
 import { ROUTES, USER_HEADER } from '../variants/bench.routes.js';
 
-/** Distinct clients of the `keys` scenario. */
-export const DISTINCT_KEYS = 10_000;
+/** Distinct clients of the `keys` scenario: 10,000 unless `--keys` says otherwise. */
+export const keysScenario = { distinct: 10_000 };
 
 export const SCENARIO_NAMES = ['stacked', 'blocked', 'keys'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -36,7 +36,9 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
   },
   keys: {
     name: 'keys',
-    label: `${DISTINCT_KEYS.toLocaleString('en')} distinct clients in turn, 3 stacked limits, nothing rejected`,
+    get label() {
+      return `${keysScenario.distinct.toLocaleString('en')} distinct clients in turn, 3 stacked limits, nothing rejected`;
+    },
     limitedStatus: 200,
     requests: () => {
       let next = 0;
@@ -46,7 +48,7 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
           path: ROUTES.limited,
           setupRequest: (request) => {
             const user = `user-${next}`;
-            next = (next + 1) % DISTINCT_KEYS;
+            next = (next + 1) % keysScenario.distinct;
             return { ...request, headers: { ...request.headers, [USER_HEADER]: user } };
           },
         },

@@ -91,7 +91,7 @@ function targets(run: RunResults): TargetRow[] {
     }
     rows.push(
       {
-        target: `${platform}: exactly 1 Redis command per request (stacked; 10,000 keys)`,
+        target: `${platform}: exactly 1 Redis command per request (stacked; keys)`,
         measured: redis?.unavailable
           ? 'not run'
           : `${fixed(redis?.redisSentPerRequest ?? NaN, 3)}; ${fixed(keys?.redisSentPerRequest ?? NaN, 3)}`,
@@ -207,7 +207,7 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
       'first rejection). Clients are identified by the `x-user` header in every limiter (an auth function for ' +
       'nestjs-ratelimit, `getTracker` for @nestjs/throttler), so the same keys are used everywhere.',
     '- Scenarios: `stacked`: one client on `/limited`; `blocked`: one client on `/blocked`, rejected on every request ' +
-      '(the block is triggered during warm-up); `keys`: 10,000 distinct clients in turn on `/limited` ' +
+      `(the block is triggered during warm-up); \`keys\`: ${options.keys.toLocaleString('en')} distinct clients in turn on \`/limited\` ` +
       '(autocannon `setupRequest`).',
     "- Redis commands sent / req: commands the app's ioredis client sent (counted by wrapping `sendCommand`), i.e. " +
       "round trips, divided by the requests the app's HTTP server received (counted on its `request` event, so requests " +
