@@ -1,25 +1,44 @@
 export { RateLimitModule } from './rate-limit.module.js';
 export type { RateLimitModuleExtras } from './rate-limit.module-definition.js';
 export { RateLimitGuard } from './rate-limit.guard.js';
-export type { IdentifyFunction, RouteRateLimit } from './rate-limit.guard.js';
 export { RateLimitService } from './rate-limit.service.js';
 export type {
   HeadersMode,
-  LimitInfo,
-  RateLimitInfo,
   RateLimitModuleOptions,
   RateLimitOptionsFactory,
+  ResolvedRateLimitOptions,
   StorageErrorPolicy,
 } from './rate-limit.options.js';
-export { RATE_LIMIT_STORAGE } from './rate-limit.constants.js';
+export {
+  InjectRateLimitIdentify,
+  InjectRateLimitPatterns,
+  InjectRateLimitSettings,
+  InjectRateLimitStorage,
+  RATE_LIMIT_IDENTIFY,
+  RATE_LIMIT_PATTERNS,
+  RATE_LIMIT_SETTINGS,
+  RATE_LIMIT_STORAGE,
+} from './rate-limit.tokens.js';
 
 export { RateLimit, SkipRateLimit } from './decorators/index.js';
-export type { Rule } from './rules/index.js';
+export type {
+  CompiledLimit,
+  CompiledRule,
+  PatternRules,
+  RateLimitInfo,
+  RouteRateLimit,
+  Rule,
+  RuleList,
+  RuleSource,
+} from './rules/index.js';
+export type { LimitInfo } from './headers/index.js';
+export type { ContextKind } from './contexts/index.js';
 export { ClientIpAuth, createJwtAuth, JwtAuth, SessionAuth } from './auth/index.js';
 export type {
   AuthFunction,
   AuthProvider,
   ClientIpAuthOptions,
+  IdentifyFunction,
   Identity,
   JwtAuthOptions,
   JwtVerifier,

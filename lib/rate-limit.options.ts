@@ -1,39 +1,15 @@
 import type { ExecutionContext, ModuleMetadata, Type } from '@nestjs/common';
 import type { Algorithm } from './algorithms/algorithm.interface.js';
 import type { AuthProvider, Identity } from './auth/rate-limit-auth.interface.js';
+import { InvalidRateLimitConfigError } from './errors/invalid-rate-limit-config.error.js';
+import { HEADER_MODES, type HeadersMode } from './headers/rate-limit-headers.js';
+import type { RateLimitInfo } from './rules/rate-limit-info.interface.js';
+import { validateAlgorithm } from './rules/rule-compiler.js';
 import type { Rule } from './rules/rule.interface.js';
 import type { RateLimitStorage } from './storage/rate-limit-storage.interface.js';
+import { STORAGE_ERROR_POLICIES, type StorageErrorPolicy } from './storage/resilient.storage.js';
 
-/** Which rate-limit headers responses carry. */
-export type HeadersMode = 'draft' | 'legacy' | 'both' | 'none';
-
-/** What happens to a request when the storage fails or times out. */
-export type StorageErrorPolicy = 'fallback' | 'allow' | 'deny';
-
-/** Where one applied limit stands after a request. */
-export interface LimitInfo {
-  /** Policy name: `second`, `minute`, `hour`, `day`, `month`, or `<window>s` for a custom window. */
-  name: string;
-  /** Hits admitted per window. */
-  limit: number;
-  /** Window length in seconds. */
-  window: number;
-  /** Hits left in the window after this request. */
-  remaining: number;
-  /** Seconds (rounded up) until this limit gives more quota. */
-  reset: number;
-}
-
-/** The outcome of rate limiting one request, given to `onBlocked` and returned by `RateLimitService`. */
-export interface RateLimitInfo {
-  identity: Required<Identity>;
-  allowed: boolean;
-  /** Seconds (whole, rounded up) until a request may be admitted; 0 when allowed. */
-  retryAfter: number;
-  /** True when the caller is blocked by a rule's `blockTime`. */
-  blocked: boolean;
-  limits: LimitInfo[];
-}
+export type { HeadersMode, StorageErrorPolicy };
 
 /** Options of `RateLimitModule.forRoot` (and what `forRootAsync`'s factory returns). */
 export interface RateLimitModuleOptions {
@@ -85,4 +61,44 @@ export interface ResolvedRateLimitOptions {
 /** A class given to `forRootAsync({ useClass })` or `useExisting`: it produces the module's options. */
 export interface RateLimitOptionsFactory {
   createRateLimitOptions(): RateLimitModuleOptions | Promise<RateLimitModuleOptions>;
+}
+
+/** Applies defaults to the options and checks those that do not depend on DI; throws naming the field. */
+export function resolveOptions(options: RateLimitModuleOptions): ResolvedRateLimitOptions {
+  const algorithm = options.algorithm ?? 'fixed-window';
+  validateAlgorithm(algorithm, 'RateLimitModule option "algorithm"');
+  const headers = options.headers ?? 'draft';
+  if (!HEADER_MODES.includes(headers)) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid RateLimitModule option "headers": ${JSON.stringify(headers)}; use one of ${HEADER_MODES.join(', ')}.`,
+    );
+  }
+  const keyPrefix = options.keyPrefix ?? 'ratelimit';
+  if (typeof keyPrefix !== 'string' || keyPrefix === '' || /[{}]/.test(keyPrefix)) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid RateLimitModule option "keyPrefix": ${JSON.stringify(keyPrefix)}; use a non-empty string without { or }.`,
+    );
+  }
+  const onStorageError = options.onStorageError ?? 'fallback';
+  if (!STORAGE_ERROR_POLICIES.includes(onStorageError)) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid RateLimitModule option "onStorageError": ${JSON.stringify(onStorageError)}; use ${STORAGE_ERROR_POLICIES.map((p) => `'${p}'`).join(', ')}.`,
+    );
+  }
+  if (options.storageTimeout !== undefined && !(options.storageTimeout > 0)) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid RateLimitModule option "storageTimeout": ${JSON.stringify(options.storageTimeout)}; use a number of ms > 0.`,
+    );
+  }
+  return {
+    config: options.config ?? {},
+    algorithm,
+    headers,
+    keyPrefix,
+    onBlocked: options.onBlocked,
+    onAuthError: options.onAuthError,
+    onStorageError,
+    storageTimeout: options.storageTimeout,
+    dryRun: options.dryRun ?? false,
+  };
 }

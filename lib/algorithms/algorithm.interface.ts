@@ -1,9 +1,6 @@
 /** The counting algorithms a rule can use. See README "Algorithms". */
 export type Algorithm = 'fixed-window' | 'sliding-window' | 'gcra';
 
-/** The algorithm names accepted in options and rules. */
-export const ALGORITHMS: readonly Algorithm[] = ['fixed-window', 'sliding-window', 'gcra'];
-
 /**
  * Where one limit stands for one identity, as reported to the caller.
  * All durations are in milliseconds.
@@ -19,14 +16,6 @@ export interface LimitStatus {
   resetMs: number;
   /** ms until a request would be admitted by this limit; 0 when it admits now. */
   retryAfterMs: number;
-}
-
-/** Fills `status` for a hit this limit rejects, admitted again in `waitMs` ms; returns false. */
-export function rejectFor(status: LimitStatus, waitMs: number): false {
-  status.remaining = 0;
-  status.resetMs = waitMs;
-  status.retryAfterMs = waitMs;
-  return false;
 }
 
 /**

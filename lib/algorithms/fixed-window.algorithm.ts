@@ -1,4 +1,5 @@
-import { rejectFor, type WindowAlgorithm } from './algorithm.interface.js';
+import type { WindowAlgorithm } from './algorithm.interface.js';
+import { rejectFor } from './limit-status.js';
 
 /** The window of one key. */
 export interface FixedWindowState {

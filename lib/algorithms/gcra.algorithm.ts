@@ -1,4 +1,5 @@
-import { rejectFor, type WindowAlgorithm } from './algorithm.interface.js';
+import type { WindowAlgorithm } from './algorithm.interface.js';
+import { rejectFor } from './limit-status.js';
 
 /**
  * The theoretical arrival time (TAT) of one key: `tat + rest / limit` ms, the time at which the

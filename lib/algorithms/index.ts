@@ -1,16 +1,5 @@
-import type { Algorithm, WindowAlgorithm } from './algorithm.interface.js';
-import { fixedWindow } from './fixed-window.algorithm.js';
-import { gcra } from './gcra.algorithm.js';
-import { slidingWindow } from './sliding-window.algorithm.js';
-
 export * from './algorithm.interface.js';
+export * from './algorithms.js';
 export { fixedWindow } from './fixed-window.algorithm.js';
 export { gcra } from './gcra.algorithm.js';
 export { slidingWindow } from './sliding-window.algorithm.js';
-
-/** Every algorithm by name, for storages that run them in process. */
-export const WINDOW_ALGORITHMS: Readonly<Record<Algorithm, WindowAlgorithm<any>>> = {
-  'fixed-window': fixedWindow,
-  'sliding-window': slidingWindow,
-  gcra,
-};

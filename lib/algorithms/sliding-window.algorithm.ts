@@ -1,4 +1,5 @@
-import { rejectFor, type WindowAlgorithm } from './algorithm.interface.js';
+import type { WindowAlgorithm } from './algorithm.interface.js';
+import { rejectFor } from './limit-status.js';
 
 /** Limits up to this many hits per window keep one entry per admitted millisecond: exact. */
 export const SLIDING_WINDOW_EXACT_LIMIT = 1000;

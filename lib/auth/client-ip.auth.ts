@@ -1,5 +1,6 @@
 import { Inject, Injectable, Optional, type ExecutionContext } from '@nestjs/common';
 import { EmptyInformation } from '../errors/empty-information.error.js';
+import { requestOf } from '../contexts/contexts.js';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
 import { formatIp, inRange, parseIp, parseRange, PRIVATE_RANGES, type IpAddress, type IpRange } from './ip-address.js';
 import type { Identity, RateLimitAuth } from './rate-limit-auth.interface.js';
@@ -59,7 +60,7 @@ export class ClientIpAuth implements RateLimitAuth {
   }
 
   authenticate(context: ExecutionContext): Identity {
-    const request = context.switchToHttp().getRequest();
+    const request = requestOf(context);
     const raw = request.raw ?? request; // Fastify wraps the Node request
     return { user: formatIp(this.clientAddress(raw), this.ipv6Subnet), group: 'default' };
   }

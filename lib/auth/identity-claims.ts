@@ -1,8 +1,9 @@
 import type { Identity } from './rate-limit-auth.interface.js';
+import { toIdentity } from './identity.js';
 
 /**
- * Reads `{ user, group }` from a token's claims or a session: the user must be a non-empty string
- * or a finite number (else `undefined`), the group a non-empty string (else `'default'`).
+ * Reads `{ user, group }` from a token's claims or a session with the identity check of
+ * `toIdentity`: `undefined` when the user is missing or invalid.
  */
 export function readIdentity(
   source: Record<string, unknown>,
@@ -10,9 +11,5 @@ export function readIdentity(
   groupKey: string,
   read: (key: string) => unknown = (key) => source[key],
 ): Identity | undefined {
-  const user = read(userKey);
-  const valid = (typeof user === 'string' && user !== '') || (typeof user === 'number' && Number.isFinite(user));
-  if (!valid) return undefined;
-  const group = read(groupKey);
-  return { user: String(user), group: typeof group === 'string' && group !== '' ? group : 'default' };
+  return toIdentity(read(userKey), read(groupKey));
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional, type ExecutionContext } from '@ne
 import { ModuleRef } from '@nestjs/core';
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { EmptyInformation } from '../errors/empty-information.error.js';
+import { requestOf } from '../contexts/contexts.js';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
 import { readIdentity } from './identity-claims.js';
 import type { Identity, RateLimitAuth } from './rate-limit-auth.interface.js';
@@ -117,7 +118,7 @@ export class JwtAuth implements RateLimitAuth {
   }
 
   async authenticate(context: ExecutionContext): Promise<Identity> {
-    const token = bearerToken(context.switchToHttp().getRequest().headers?.authorization);
+    const token = bearerToken(requestOf(context).headers?.authorization);
     this.verify ??= await (this.verifier ??= this.createVerifier());
     const claims = await this.verify(token);
     const identity =

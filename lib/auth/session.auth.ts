@@ -1,5 +1,6 @@
 import { Inject, Injectable, Optional, type ExecutionContext } from '@nestjs/common';
 import { EmptyInformation } from '../errors/empty-information.error.js';
+import { requestOf } from '../contexts/contexts.js';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
 import { readIdentity } from './identity-claims.js';
 import type { Identity, RateLimitAuth } from './rate-limit-auth.interface.js';
@@ -33,7 +34,7 @@ export class SessionAuth implements RateLimitAuth {
   }
 
   authenticate(context: ExecutionContext): Identity {
-    const session = context.switchToHttp().getRequest().session;
+    const session = requestOf(context).session;
     if (session === undefined || session === null) {
       throw new InvalidRateLimitConfigError(
         'SessionAuth found no session on the request: register the session middleware before the app starts ' +

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { RATE_LIMIT_RULES } from '../rate-limit.constants.js';
+import { RATE_LIMIT_RULES } from '../rules/route-rules.js';
 import { validateRules } from '../rules/rule-compiler.js';
 import type { Rule } from '../rules/rule.interface.js';
 

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { SKIP_RATE_LIMIT } from '../rate-limit.constants.js';
+import { SKIP_RATE_LIMIT } from '../rules/route-rules.js';
 
 /**
  * Exempts a controller or handler from every rate limit (config patterns included): for everyone

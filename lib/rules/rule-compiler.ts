@@ -1,8 +1,11 @@
-import { ALGORITHMS, type Algorithm } from '../algorithms/algorithm.interface.js';
+import type { Algorithm } from '../algorithms/algorithm.interface.js';
+import { ALGORITHMS } from '../algorithms/algorithms.js';
+import { DEFAULT_GROUP } from '../auth/identity.js';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
 import type { BlockScope } from '../storage/rate-limit-storage.interface.js';
 import { scopeKey, type ScopeKind } from '../utils/keys.js';
-import { PERIODS, type PeriodName, type Rule } from './rule.interface.js';
+import { PERIODS, type PeriodName } from './periods.js';
+import type { Rule } from './rule.interface.js';
 
 const PERIOD_NAMES = Object.keys(PERIODS) as PeriodName[];
 const RULE_KEYS = new Set<string>([
@@ -15,9 +18,6 @@ const RULE_KEYS = new Set<string>([
   'zone',
   'algorithm',
 ]);
-
-/** The group a rule or identity has when it names none. */
-export const DEFAULT_GROUP = 'default';
 
 /** One limit of a compiled rule: `limit` hits per `windowMs` on one counter. */
 export interface CompiledLimit {

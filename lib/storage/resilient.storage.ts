@@ -1,10 +1,15 @@
 import { Logger, ServiceUnavailableException, type OnModuleDestroy } from '@nestjs/common';
 import type { LimitStatus } from '../algorithms/algorithm.interface.js';
-import type { StorageErrorPolicy } from '../rate-limit.options.js';
 import { isPromise } from '../utils/maybe-promise.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { MemoryStorage } from './memory.storage.js';
 import type { ConsumeRequest, ConsumeResult, RateLimitStorage } from './rate-limit-storage.interface.js';
+
+/** The values of the `onStorageError` option. */
+export const STORAGE_ERROR_POLICIES = ['fallback', 'allow', 'deny'] as const;
+
+/** What happens to a request when the storage fails or times out. */
+export type StorageErrorPolicy = (typeof STORAGE_ERROR_POLICIES)[number];
 
 /** Options of `ResilientStorage`. */
 export interface ResilientStorageOptions {

@@ -1,4 +1,3 @@
 export * from './keys.js';
 export * from './maybe-promise.js';
 export * from './normalize-path.js';
-export * from './rate-limit-headers.js';

@@ -9,6 +9,6 @@ export const isPromise = <T>(value: MaybePromise<T>): value is Promise<T> =>
  * Applies `next` to `value` now, or once it resolves when it is a promise: the synchronous path
  * (MemoryStorage, ClientIpAuth) then costs no promise and no microtask per request.
  */
-export function then<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePromise<U>): MaybePromise<U> {
+export function andThen<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePromise<U>): MaybePromise<U> {
   return isPromise(value) ? value.then(next) : next(value);
 }

@@ -31,6 +31,7 @@ describe('@nestjs/jwt is an optional peer dependency', () => {
     const auth = createJwtAuth('secret');
     expect(auth).toBeInstanceOf(JwtAuth);
     const context: any = {
+      getType: () => 'http',
       switchToHttp: () => ({ getRequest: () => ({ headers: { authorization: 'Bearer a.b.c' } }) }),
     };
     const failure = auth.authenticate(context);

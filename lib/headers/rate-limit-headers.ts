@@ -1,10 +1,25 @@
-import type { HeadersMode, LimitInfo } from '../rate-limit.options.js';
+/** The values of the `headers` option. */
+export const HEADER_MODES = ['draft', 'legacy', 'both', 'none'] as const;
 
-/** Sets one response header on an Express response or a Fastify reply. */
-export function setHeader(response: any, name: string, value: string | number): void {
-  if (typeof response.setHeader === 'function') response.setHeader(name, value);
-  else response.header(name, value);
+/** Which rate-limit headers responses carry. */
+export type HeadersMode = (typeof HEADER_MODES)[number];
+
+/** Where one applied limit stands after a request: what the rate-limit headers report. */
+export interface LimitInfo {
+  /** Policy name: `second`, `minute`, `hour`, `day`, `month`, or `<window>s` for a custom window. */
+  name: string;
+  /** Hits admitted per window. */
+  limit: number;
+  /** Window length in seconds. */
+  window: number;
+  /** Hits left in the window after this request. */
+  remaining: number;
+  /** Seconds (rounded up) until this limit gives more quota. */
+  reset: number;
 }
+
+/** Sets one header on a response of some context kind (see `contexts/`). */
+export type SetHeader = (response: any, name: string, value: string | number) => void;
 
 /** Policy names made unique within one response (`minute`, `minute-2`, ...), as the draft requires. */
 function uniqueNames(limits: readonly LimitInfo[]): string[] {
@@ -23,7 +38,12 @@ function uniqueNames(limits: readonly LimitInfo[]): string[] {
  * - legacy: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds from now) of
  *   the limit with the least remaining.
  */
-export function writeRateLimitHeaders(response: any, mode: HeadersMode, limits: readonly LimitInfo[]): void {
+export function writeRateLimitHeaders(
+  response: any,
+  setHeader: SetHeader,
+  mode: HeadersMode,
+  limits: readonly LimitInfo[],
+): void {
   if (mode === 'none' || limits.length === 0) return;
   if (mode !== 'legacy') {
     const names = uniqueNames(limits);

@@ -1,0 +1,28 @@
+import type { ExecutionContext } from '@nestjs/common';
+import type { HeadersMode, LimitInfo } from '../headers/rate-limit-headers.js';
+
+/**
+ * What rate limiting needs to know about one kind of Nest handler (HTTP, and later GraphQL,
+ * WebSocket, RPC): where its request is, how its response hears about limits, and what a rejection
+ * or an auth failure becomes. The guard's steps are the same for every kind; only these differ.
+ */
+export interface ContextKind {
+  /** Nest's name of the kind (`context.getType()`). */
+  readonly type: string;
+  /**
+   * The request auth providers read (headers, socket, session) and config patterns match the URL
+   * of, or `undefined` when the handler has none.
+   */
+  request(context: ExecutionContext): any;
+  /** The method rules are selected by (upper case), `'*'` where the kind has none. */
+  method(context: ExecutionContext, request: any): string;
+  /**
+   * Writes the rate-limit headers of `mode` for `limits` where a response exists, and `Retry-After`
+   * when `retryAfter` (seconds) is given.
+   */
+  writeHeaders(context: ExecutionContext, mode: HeadersMode, limits: readonly LimitInfo[], retryAfter?: number): void;
+  /** The exception a rejected call throws, `retryAfter` in whole seconds. */
+  rejection(retryAfter: number): Error;
+  /** The exception an auth failure becomes when `onAuthError` does not decide. */
+  authFailure(error: unknown): Error;
+}

@@ -1,0 +1,44 @@
+import { HttpException, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
+import { EmptyInformation } from '../errors/empty-information.error.js';
+import { RateLimitExceededException } from '../errors/rate-limit-exceeded.exception.js';
+import { writeRateLimitHeaders, type HeadersMode, type LimitInfo } from '../headers/rate-limit-headers.js';
+import type { ContextKind } from './context-kind.interface.js';
+
+/** Sets one response header on an Express response or a Fastify reply. */
+function setHeader(response: any, name: string, value: string | number): void {
+  if (typeof response.setHeader === 'function') response.setHeader(name, value);
+  else response.header(name, value);
+}
+
+/** The 401 an auth failure becomes by default, naming the cause (an `HttpException` passes as it is). */
+export function defaultAuthError(error: unknown): HttpException {
+  if (error instanceof HttpException) return error;
+  const cause = error instanceof Error ? error.message : String(error);
+  const reason = error instanceof EmptyInformation ? 'no identity' : 'invalid credentials';
+  return new UnauthorizedException(`Rate limiting could not identify the caller (${reason}): ${cause}`);
+}
+
+/** HTTP routes on Express or Fastify: a 429 `RateLimitExceededException`, headers on the response. */
+export const httpContext: ContextKind = {
+  type: 'http',
+
+  request(context: ExecutionContext) {
+    return context.switchToHttp().getRequest();
+  },
+
+  method(_context, request) {
+    return request.method;
+  },
+
+  writeHeaders(context, mode: HeadersMode, limits: readonly LimitInfo[], retryAfter?: number) {
+    const response = context.switchToHttp().getResponse();
+    writeRateLimitHeaders(response, setHeader, mode, limits);
+    if (retryAfter !== undefined) setHeader(response, 'Retry-After', retryAfter);
+  },
+
+  rejection(retryAfter) {
+    return new RateLimitExceededException(retryAfter);
+  },
+
+  authFailure: defaultAuthError,
+};

@@ -1,0 +1,3 @@
+export * from './context-kind.interface.js';
+export * from './contexts.js';
+export * from './http.context.js';

@@ -1,0 +1,84 @@
+import type { Provider, Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { ClientIpAuth } from './auth/client-ip.auth.js';
+import { createIdentify, type IdentifyFunction } from './auth/identify.js';
+import type { AuthFunction, AuthProvider, RateLimitAuth } from './auth/rate-limit-auth.interface.js';
+import { InvalidRateLimitConfigError } from './errors/invalid-rate-limit-config.error.js';
+import { RATE_LIMIT_MODULE_OPTIONS } from './rate-limit.module-definition.js';
+import { resolveOptions, type RateLimitModuleOptions, type ResolvedRateLimitOptions } from './rate-limit.options.js';
+import { RateLimitService } from './rate-limit.service.js';
+import {
+  RATE_LIMIT_IDENTIFY,
+  RATE_LIMIT_PATTERNS,
+  RATE_LIMIT_SETTINGS,
+  RATE_LIMIT_STORAGE,
+} from './rate-limit.tokens.js';
+import { compilePatterns } from './rules/pattern-rules.js';
+import { MemoryStorage } from './storage/memory.storage.js';
+import type { RateLimitStorage } from './storage/rate-limit-storage.interface.js';
+import { ResilientStorage } from './storage/resilient.storage.js';
+
+/**
+ * Builds a provider given as a class (recognised by `method` on its prototype) with Nest DI, its
+ * dependencies coming from `imports` and global modules; returns instances and functions as they are.
+ */
+async function instantiate<T>(moduleRef: ModuleRef, provider: Type<T> | T, method: string): Promise<T> {
+  const isClass = typeof provider === 'function' && typeof provider.prototype?.[method] === 'function';
+  return isClass ? moduleRef.create(provider as Type<T>) : (provider as T);
+}
+
+/** The `auth` option as one function (the auth chain of `createIdentify`), its classes built by DI. */
+async function createAuth(options: RateLimitModuleOptions, moduleRef: ModuleRef): Promise<IdentifyFunction> {
+  const providers: AuthProvider[] =
+    options.auth === undefined ? [ClientIpAuth] : ([] as AuthProvider[]).concat(options.auth);
+  const built = await Promise.all(
+    providers.map((provider) =>
+      instantiate<RateLimitAuth | AuthFunction>(moduleRef, provider as Type<RateLimitAuth>, 'authenticate'),
+    ),
+  );
+  return createIdentify(built);
+}
+
+/** The configured storage; any but MemoryStorage wrapped in the storage-error policy (`ResilientStorage`). */
+async function createStorage(
+  options: RateLimitModuleOptions,
+  settings: ResolvedRateLimitOptions,
+  moduleRef: ModuleRef,
+): Promise<RateLimitStorage> {
+  const storage = await instantiate(moduleRef, options.storage ?? new MemoryStorage(), 'consume');
+  if (typeof storage?.consume !== 'function' || typeof storage.reset !== 'function') {
+    throw new InvalidRateLimitConfigError(
+      'Invalid RateLimitModule option "storage": expected a RateLimitStorage class or instance with consume() and reset().',
+    );
+  }
+  if (storage instanceof MemoryStorage) return storage;
+  return new ResilientStorage(storage, { policy: settings.onStorageError, timeoutMs: settings.storageTimeout });
+}
+
+/** The providers of `RateLimitModule`: resolved options, compiled patterns, storage, auth chain, service. */
+export const RATE_LIMIT_PROVIDERS: Provider[] = [
+  { provide: RATE_LIMIT_SETTINGS, useFactory: resolveOptions, inject: [RATE_LIMIT_MODULE_OPTIONS] },
+  {
+    provide: RATE_LIMIT_PATTERNS,
+    // A pattern with an empty list adds no limit: dropped so that it never makes the guard call auth.
+    useFactory: (settings: ResolvedRateLimitOptions) =>
+      compilePatterns(settings.config, settings).filter((pattern) => pattern.list.rules.length > 0),
+    inject: [RATE_LIMIT_SETTINGS],
+  },
+  {
+    provide: RATE_LIMIT_STORAGE,
+    useFactory: createStorage,
+    inject: [RATE_LIMIT_MODULE_OPTIONS, RATE_LIMIT_SETTINGS, ModuleRef],
+  },
+  { provide: RATE_LIMIT_IDENTIFY, useFactory: createAuth, inject: [RATE_LIMIT_MODULE_OPTIONS, ModuleRef] },
+  RateLimitService,
+];
+
+/** What the module exports: the service, and the guard's dependencies so `@UseGuards(RateLimitGuard)` resolves anywhere. */
+export const RATE_LIMIT_EXPORTS = [
+  RateLimitService,
+  RATE_LIMIT_STORAGE,
+  RATE_LIMIT_SETTINGS,
+  RATE_LIMIT_PATTERNS,
+  RATE_LIMIT_IDENTIFY,
+];
