@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RedisStorage } from '../../lib/index.js';
-import { describeAsgiCases } from '../core/asgi-cases/asgi-cases.js';
+import { describeAsgiCases } from '../e2e/rules/asgi-cases/asgi-cases.js';
 import { RedisServer } from '../support/redis-harness.js';
 
 // asgi-ratelimit's cases with counters in Redis, driven by the cases' FakeClock (test-only `clock`

@@ -1,0 +1,250 @@
+import { jest } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import { createSecretKey } from 'node:crypto';
+import { JwtModule, JwtService } from '@nestjs/jwt';
+import {
+  createJwtAuth,
+  InvalidRateLimitConfigError,
+  JwtAuth,
+  RateLimitModule,
+  type JwtAuthOptions,
+  type RateLimitModuleOptions,
+} from '../../../lib/index.js';
+import { createApp, http, PLATFORMS, type Platform } from '../../support/app.js';
+import { bootProbe, ProbeController, revealIdentity } from './probe.controller.js';
+import { bearer, pastExp, hmacWithKey, hs256, RSA, rs256, SECRET, unsigned } from '../../support/tokens.js';
+
+const boot = (platform: Platform, options: RateLimitModuleOptions, imports: any[] = []) =>
+  bootProbe(platform, options, { imports });
+
+describe.each(PLATFORMS)('JwtAuth on %s', (platform) => {
+  describe('createJwtAuth(secret) (HS256)', () => {
+    let app: INestApplication;
+    beforeAll(async () => {
+      app = await boot(platform, { auth: createJwtAuth(SECRET) });
+    });
+    afterAll(() => app.close());
+
+    it('identifies the user and group from the claims, group default when absent', async () => {
+      const admin = await http(app)
+        .get('/whoami')
+        .set(bearer(hs256({ user: 'alice', group: 'admin' })));
+      expect(admin.body).toEqual({ user: 'alice', group: 'admin' });
+      const plain = await http(app)
+        .get('/whoami')
+        .set(bearer(hs256({ user: 42 })));
+      expect(plain.body).toEqual({ user: '42', group: 'default' });
+    });
+
+    it('accepts the Bearer scheme in any case', async () => {
+      const token = hs256({ user: 'alice' });
+      for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
+        const response = await http(app).get('/whoami').set('Authorization', `${scheme}   ${token}`);
+        expect(response.body.user).toBe('alice');
+      }
+    });
+
+    it('limits users separately and never limits the admin group', async () => {
+      const bob = bearer(hs256({ user: 'bob' }));
+      expect((await http(app).get('/limited').set(bob)).status).toBe(200);
+      expect((await http(app).get('/limited').set(bob)).status).toBe(429);
+      expect(
+        (
+          await http(app)
+            .get('/limited')
+            .set(bearer(hs256({ user: 'carol' })))
+        ).status,
+      ).toBe(200);
+      const root = bearer(hs256({ user: 'root', group: 'admin' }));
+      for (let i = 0; i < 5; i++) expect((await http(app).get('/limited').set(root)).status).toBe(200);
+    });
+
+    it.each<[string, Record<string, string>, string]>([
+      ['no Authorization header', {}, 'No Authorization header'],
+      ['another scheme', { Authorization: 'Basic dXNlcjpwYXNz' }, 'another scheme than Bearer'],
+      ['a token without the user claim', bearer(hs256({ sub: 'alice' })), 'The JWT has no "user" claim'],
+      ['a user claim that is not a string or number', bearer(hs256({ user: { id: 1 } })), 'no "user" claim'],
+      ['a garbage token', bearer('garbage'), 'jwt malformed'],
+      ['a token of two parts', bearer('a.b'), 'jwt malformed'],
+      ['a token signed with another key', bearer(hs256({ user: 'alice' }, 'another-secret')), 'invalid signature'],
+      ['an expired token', bearer(hs256({ user: 'alice', exp: pastExp() })), 'jwt expired'],
+      [
+        'an unsigned token (alg none)',
+        bearer(unsigned({ user: 'alice', group: 'admin' })),
+        'jwt signature is required',
+      ],
+      [
+        'an HS512 token (not allowed)',
+        bearer(hs256({ user: 'alice' }, SECRET, { algorithm: 'HS512' })),
+        'invalid algorithm',
+      ],
+      ['an RS256 token (not allowed)', bearer(rs256({ user: 'alice' })), 'invalid algorithm'],
+      ['"Bearer" without a token', { Authorization: 'Bearer' }, 'Malformed Authorization header'],
+      [
+        '"Bearer" with two tokens',
+        { Authorization: `Bearer ${hs256({ user: 'a' })} x` },
+        'Malformed Authorization header',
+      ],
+      ['a bare token without scheme', { Authorization: hs256({ user: 'alice' }) }, 'Malformed Authorization header'],
+    ])('rejects %s with a 401 naming the cause', async (_case, headers, cause) => {
+      const response = await http(app).get('/whoami').set(headers);
+      expect(response.status).toBe(401);
+      expect(response.body.message).toContain(cause);
+    });
+  });
+
+  it('verifies HS512 and RS256 tokens when configured, and refuses algorithm confusion', async () => {
+    const hs512 = await boot(platform, { auth: createJwtAuth(SECRET, ['HS512']) });
+    const rsa = await boot(platform, { auth: new JwtAuth({ publicKey: RSA.publicKey, algorithms: ['RS256'] }) });
+    const rsaByFactory = await boot(platform, { auth: createJwtAuth(RSA.publicKey, 'RS256') });
+    try {
+      const token512 = hs256({ user: 'alice' }, SECRET, { algorithm: 'HS512' });
+      expect((await http(hs512).get('/whoami').set(bearer(token512))).body.user).toBe('alice');
+      expect(
+        (
+          await http(hs512)
+            .get('/whoami')
+            .set(bearer(hs256({ user: 'alice' })))
+        ).status,
+      ).toBe(401);
+
+      for (const app of [rsa, rsaByFactory]) {
+        expect(
+          (
+            await http(app)
+              .get('/whoami')
+              .set(bearer(rs256({ user: 'rita' })))
+          ).body.user,
+        ).toBe('rita');
+        // an HS256 token against an RS256-only verifier, signed with the public key as HMAC secret
+        for (const token of [hs256({ user: 'eve' }), hmacWithKey({ user: 'eve' }, RSA.publicKey)]) {
+          const response = await http(app).get('/whoami').set(bearer(token));
+          expect(response.status).toBe(401);
+          expect(response.body.message).toContain('invalid algorithm');
+        }
+        const none = await http(app)
+          .get('/whoami')
+          .set(bearer(unsigned({ user: 'eve' })));
+        expect(none.status).toBe(401);
+      }
+    } finally {
+      await Promise.all([hs512.close(), rsa.close(), rsaByFactory.close()]);
+    }
+  });
+
+  it('reads the claims named by userKey and groupKey', async () => {
+    const app = await boot(platform, { auth: new JwtAuth({ secret: SECRET, userKey: 'sub', groupKey: 'role' }) });
+    try {
+      const response = await http(app)
+        .get('/whoami')
+        .set(bearer(hs256({ sub: 'u-1', role: 'staff', user: 'x' })));
+      expect(response.body).toEqual({ user: 'u-1', group: 'staff' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  describe("with the app's JwtService", () => {
+    it('as the class `auth: JwtAuth`, verifies with JwtModule (global or not)', async () => {
+      const global = await boot(platform, { auth: JwtAuth }, [JwtModule.register({ global: true, secret: SECRET })]);
+      const local = await boot(platform, { auth: JwtAuth }, [JwtModule.register({ secret: SECRET })]);
+      try {
+        for (const app of [global, local]) {
+          const ok = await http(app)
+            .get('/whoami')
+            .set(bearer(hs256({ user: 'alice', group: 'staff' })));
+          expect(ok.body).toEqual({ user: 'alice', group: 'staff' });
+          const wrongKey = await http(app)
+            .get('/whoami')
+            .set(bearer(hs256({ user: 'alice' }, 'other')));
+          expect(wrongKey.status).toBe(401);
+          expect(wrongKey.body.message).toContain('invalid signature');
+          const none = await http(app)
+            .get('/whoami')
+            .set(bearer(unsigned({ user: 'alice' })));
+          expect(none.status).toBe(401);
+          const expired = await http(app)
+            .get('/whoami')
+            .set(bearer(hs256({ user: 'alice', exp: pastExp() })));
+          expect(expired.body.message).toContain('jwt expired');
+        }
+      } finally {
+        await Promise.all([global.close(), local.close()]);
+      }
+    });
+
+    it("respects JwtModule's verifyOptions.algorithms unless JwtAuth names its own", async () => {
+      const jwtModule = JwtModule.register({ secret: SECRET, verifyOptions: { algorithms: ['HS512'] } });
+      const moduleAlgorithms = await boot(platform, { auth: JwtAuth }, [jwtModule]);
+      try {
+        const token512 = hs256({ user: 'alice' }, SECRET, { algorithm: 'HS512' });
+        expect((await http(moduleAlgorithms).get('/whoami').set(bearer(token512))).body.user).toBe('alice');
+        const token256 = await http(moduleAlgorithms)
+          .get('/whoami')
+          .set(bearer(hs256({ user: 'alice' })));
+        expect(token256.body.message).toContain('invalid algorithm');
+      } finally {
+        await moduleAlgorithms.close();
+      }
+    });
+
+    it('given as jwtService in forRootAsync, with custom claim keys', async () => {
+      const app = await createApp(platform, {
+        imports: [
+          JwtModule.register({ global: true, secret: SECRET }),
+          RateLimitModule.forRootAsync({
+            inject: [JwtService],
+            useFactory: (jwtService: JwtService) => ({
+              auth: new JwtAuth({ jwtService, userKey: 'sub' }),
+              onBlocked: revealIdentity,
+            }),
+          }),
+        ],
+        controllers: [ProbeController],
+      });
+      try {
+        const response = await http(app)
+          .get('/whoami')
+          .set(bearer(hs256({ sub: 'u-7', group: 'admin' })));
+        expect(response.body).toEqual({ user: 'u-7', group: 'admin' });
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('without JwtModule, answers 500 (a configuration error), never falling back through onAuthError', async () => {
+      const onAuthError = jest.fn(() => ({ user: 'fallback' }));
+      const app = await boot(platform, { auth: JwtAuth, onAuthError });
+      try {
+        const response = await http(app)
+          .get('/whoami')
+          .set(bearer(hs256({ user: 'alice' })));
+        expect(response.status).toBe(500);
+        expect(onAuthError).not.toHaveBeenCalled();
+      } finally {
+        await app.close();
+      }
+    });
+  });
+});
+
+describe('JwtAuth configuration', () => {
+  it.each<[JwtAuthOptions, string]>([
+    [{ secret: SECRET, publicKey: RSA.publicKey }, 'give only one of "secret", "publicKey" and "jwtService"'],
+    [{ secret: SECRET, algorithms: 'none' }, 'Invalid JwtAuth option "algorithms": "none"'],
+    [{ secret: SECRET, algorithms: [] }, 'Invalid JwtAuth option "algorithms": []'],
+    [{ secret: SECRET, algorithms: ['RS256'] }, 'use a non-empty list of HS256, HS384, HS512'],
+    [{ publicKey: RSA.publicKey, algorithms: ['HS256'] }, 'use a non-empty list of RS256'],
+    [{ userKey: 'sub' }, 'new JwtAuth() needs "secret", "publicKey" or "jwtService"'],
+    [{ secret: '' }, 'Invalid JwtAuth option "secret"'],
+    [{ publicKey: 'not a PEM' }, 'Invalid JwtAuth option "publicKey"'],
+    [{ publicKey: createSecretKey(Buffer.from(SECRET)) }, 'Invalid JwtAuth option "publicKey": a public KeyObject'],
+  ])('rejects %j at construction', (options, message) => {
+    expect(() => new JwtAuth(options)).toThrow(InvalidRateLimitConfigError);
+    expect(() => new JwtAuth(options)).toThrow(message);
+  });
+
+  it('rejects createJwtAuth with alg none', () => {
+    expect(() => createJwtAuth(SECRET, 'none')).toThrow(InvalidRateLimitConfigError);
+  });
+});
