@@ -9,6 +9,7 @@ import { InvalidRateLimitConfigError } from './errors/invalid-rate-limit-config.
 import type { ResolvedRateLimitOptions } from './rate-limit.options.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { InjectRateLimitIdentify, InjectRateLimitPatterns, InjectRateLimitSettings } from './rate-limit.tokens.js';
+import { PatternHits } from './rules/pattern-hits.js';
 import type { PatternRules } from './rules/pattern-rules.js';
 import type { RateLimitInfo } from './rules/rate-limit-info.interface.js';
 import { readRouteRateLimit, type RouteRateLimit } from './rules/route-rules.js';
@@ -20,14 +21,17 @@ import { requestPaths } from './utils/normalize-path.js';
 /**
  * The global guard `RateLimitModule` registers. Per call: find the rule lists that apply (route
  * decorators and matching config patterns), identify the caller once, select each list's rule for
- * the caller's group and method, and check every limit in one storage call. What differs between
- * HTTP and other kinds of handlers (where the request is, how headers are written, what a rejection
- * becomes) is the `ContextKind`'s. Subclass it and pass the subclass as `guard` to `forRoot` to
+ * the caller's group and method, and check every limit in one storage call. It limits HTTP routes,
+ * GraphQL resolvers, WebSocket message handlers and microservice handlers; what differs between
+ * them (where the request is, whether config patterns apply, how headers are written, what a
+ * rejection becomes) is their `ContextKind`'s. Subclass it and pass the subclass as `guard` to `forRoot` to
  * change one step.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
   private readonly routes = new WeakMap<Function, Map<Function, RouteRateLimit>>();
+  /** GraphQL: which HTTP requests already counted their config patterns. */
+  private readonly patternHits = new PatternHits();
 
   constructor(
     protected readonly reflector: Reflector,
@@ -39,21 +43,44 @@ export class RateLimitGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const kind = contextKindOf(context);
-    if (kind === undefined) return true;
+    if (kind === undefined) return this.unknownKind(context);
     const route = this.routeRateLimit(context);
     const skip = route.skip;
-    if (skip === 'all') return true;
+    if (skip === 'all' || (route.list === undefined && this.patterns.length === 0)) return true;
     const request = kind.request(context);
-    const lists = this.ruleLists(request, route);
+    const lists = this.ruleLists(kind.patterns === 'none' ? undefined : request, route);
     if (lists.length === 0) return true;
 
     // Synchronous end to end when auth and storage are (ClientIpAuth, MemoryStorage): no promise per request.
     return andThen(this.identify(context, kind), (identity) => {
       if (skip?.has(identity.group)) return true;
-      const rules = this.selectRules(lists, identity, kind.method(context, request));
+      const method = kind.method(context, request);
+      if (kind.patterns === 'once-per-request') {
+        const limit = (some: readonly RuleList[]) =>
+          this.limitRules(identity, this.selectRules(some, identity, method));
+        return andThen(this.patternHits.limit(request, lists, limit), (info) =>
+          info === undefined ? true : this.respond(context, info, kind),
+        );
+      }
+      const rules = this.selectRules(lists, identity, method);
       if (rules.length === 0) return true;
       return andThen(this.service.limit(identity, rules), (info) => this.respond(context, info, kind));
     });
+  }
+
+  /** A context type no `ContextKind` handles (a custom transport): passes, unless its handler is decorated. */
+  private unknownKind(context: ExecutionContext): true {
+    if (this.routeRateLimit(context).list === undefined) return true;
+    throw new InvalidRateLimitConfigError(
+      `RateLimitGuard cannot limit ${context.getClass().name}.${context.getHandler().name}: ` +
+        `handlers of context type "${context.getType()}" are not supported (http, graphql, ws and rpc are); ` +
+        'limit them with RateLimitService.consume instead.',
+    );
+  }
+
+  /** `service.limit` of `rules`, or `undefined` when there are none. */
+  private limitRules(identity: Required<Identity>, rules: CompiledRule[]): MaybePromise<RateLimitInfo | undefined> {
+    return rules.length === 0 ? undefined : this.service.limit(identity, rules);
   }
 
   /** Writes the rate-limit headers; a rejected call (unless `dryRun`) gets `onBlocked`, then the rejection. */
@@ -65,9 +92,11 @@ export class RateLimitGuard implements CanActivate {
     const rejected = !info.allowed && !this.settings.dryRun;
     kind.writeHeaders(context, this.settings.headers, info.limits, rejected ? info.retryAfter : undefined);
     if (!rejected) return true;
-    return andThen(this.onBlocked(context, info), () => {
-      throw kind.rejection(info.retryAfter);
-    });
+    return andThen(this.onBlocked(context, info), () =>
+      andThen(kind.rejection(info.retryAfter), (rejection) => {
+        throw rejection;
+      }),
+    );
   }
 
   /** The route's decorator metadata, compiled on the first call and cached. */
@@ -125,12 +154,12 @@ export class RateLimitGuard implements CanActivate {
   ): Promise<Required<Identity>> {
     if (error instanceof InvalidRateLimitConfigError) throw error; // misconfiguration: a 500, never a fallback
     const { onAuthError } = this.settings;
-    if (onAuthError === undefined) throw kind.authFailure(error);
+    if (onAuthError === undefined) throw await kind.authFailure(error);
     try {
       return checkIdentity(await onAuthError(error, context), 'onAuthError');
     } catch (thrown) {
       // Its own HttpException passes; anything else (the auth error rethrown, a bad identity) is a 401.
-      throw thrown instanceof InvalidRateLimitConfigError ? thrown : kind.authFailure(thrown);
+      throw thrown instanceof InvalidRateLimitConfigError ? thrown : await kind.authFailure(thrown);
     }
   }
 

@@ -1,4 +1,6 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, Optional, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { rememberUpgradeRequests } from './contexts/ws.context.js';
 import { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE, RateLimitConfigurableModule } from './rate-limit.module-definition.js';
 import { RATE_LIMIT_EXPORTS, RATE_LIMIT_PROVIDERS } from './rate-limit.providers.js';
 
@@ -7,7 +9,17 @@ import { RATE_LIMIT_EXPORTS, RATE_LIMIT_PROVIDERS } from './rate-limit.providers
  * global `RateLimitGuard` and makes `RateLimitService` injectable everywhere.
  */
 @Module({ providers: RATE_LIMIT_PROVIDERS, exports: RATE_LIMIT_EXPORTS })
-export class RateLimitModule extends RateLimitConfigurableModule {
+export class RateLimitModule extends RateLimitConfigurableModule implements OnApplicationBootstrap {
+  constructor(@Optional() private readonly adapterHost?: HttpAdapterHost) {
+    super();
+  }
+
+  /** Lets auth providers of `ws` gateways on the app's HTTP server read the upgrade request's headers. */
+  onApplicationBootstrap(): void {
+    const server = this.adapterHost?.httpAdapter?.getHttpServer();
+    if (server !== undefined) rememberUpgradeRequests(server);
+  }
+
   /** Configures the module with static options (all optional). */
   static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
     return super.forRoot(options);

@@ -1,8 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { checkIdentity } from './auth/identity.js';
+import type { IdentifyFunction } from './auth/identify.js';
 import type { Identity } from './auth/rate-limit-auth.interface.js';
 import type { ResolvedRateLimitOptions } from './rate-limit.options.js';
-import { RATE_LIMIT_SETTINGS, RATE_LIMIT_STORAGE } from './rate-limit.tokens.js';
+import { wsConnectionContext } from './contexts/ws.context.js';
+import { RATE_LIMIT_IDENTIFY, RATE_LIMIT_SETTINGS, RATE_LIMIT_STORAGE } from './rate-limit.tokens.js';
 import { LimitPlans, report } from './rules/limit-plan.js';
 import type { RateLimitInfo } from './rules/rate-limit-info.interface.js';
 import { validateRules, type CompiledRule } from './rules/rule-compiler.js';
@@ -13,8 +15,8 @@ import { identityKey } from './utils/keys.js';
 import { andThen, type MaybePromise } from './utils/maybe-promise.js';
 
 /**
- * Rate limiting outside HTTP (queues, WebSocket handlers, CLI jobs) with the module's storage,
- * and the counting engine the guard uses. Inject it anywhere once `RateLimitModule` is imported.
+ * Rate limiting outside guarded handlers (queues, CLI jobs, WebSocket connections) with the
+ * module's storage, and the counting engine the guard uses. Inject it anywhere once `RateLimitModule` is imported.
  */
 @Injectable()
 export class RateLimitService {
@@ -24,6 +26,7 @@ export class RateLimitService {
   constructor(
     @Inject(RATE_LIMIT_SETTINGS) private readonly settings: ResolvedRateLimitOptions,
     @Inject(RATE_LIMIT_STORAGE) private readonly storage: RateLimitStorage,
+    @Optional() @Inject(RATE_LIMIT_IDENTIFY) private readonly identifyCaller?: IdentifyFunction,
   ) {}
 
   /**
@@ -38,6 +41,23 @@ export class RateLimitService {
   /** Like `consume`, but only reports whether a hit would be admitted; counts nothing. */
   check(identity: Identity, scope: string, ...rules: Rule[]): Promise<RateLimitInfo> {
     return this.run(identity, scope, rules, true);
+  }
+
+  /**
+   * Limits WebSocket connections, which Nest does not guard: call it from a gateway's
+   * `handleConnection(client)`. The client is identified by the module's auth providers as its
+   * messages are (handshake address and headers, socket.io `handshake.auth.token`), then one hit
+   * is counted in `scope` as by `consume`. Disconnect the client when `allowed` is false. An auth
+   * failure rejects the promise with the provider's error (e.g. `EmptyInformation`).
+   * @example `if (!(await rateLimit.limitConnection(client, 'chat-connect', { minute: 10 })).allowed) client.disconnect(true)`
+   */
+  async limitConnection(client: object, scope: string, ...rules: Rule[]): Promise<RateLimitInfo> {
+    if (this.identifyCaller === undefined)
+      throw new Error(
+        "RateLimitService.limitConnection needs the module's auth providers (inject the service from RateLimitModule).",
+      );
+    const identity = await this.identifyCaller(wsConnectionContext(client));
+    return this.run(identity, scope, rules, false);
   }
 
   /** Forgets every counter and block of `user`, in every scope. */

@@ -1,11 +1,11 @@
 import { HttpException, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
-import { EmptyInformation } from '../errors/empty-information.error.js';
 import { RateLimitExceededException } from '../errors/rate-limit-exceeded.exception.js';
 import { writeRateLimitHeaders, type HeadersMode, type LimitInfo } from '../headers/rate-limit-headers.js';
+import { authFailureMessage } from './auth-failure.js';
 import type { ContextKind } from './context-kind.interface.js';
 
 /** Sets one response header on an Express response or a Fastify reply. */
-function setHeader(response: any, name: string, value: string | number): void {
+export function setHeader(response: any, name: string, value: string | number): void {
   if (typeof response.setHeader === 'function') response.setHeader(name, value);
   else response.header(name, value);
 }
@@ -13,14 +13,13 @@ function setHeader(response: any, name: string, value: string | number): void {
 /** The 401 an auth failure becomes by default, naming the cause (an `HttpException` passes as it is). */
 export function defaultAuthError(error: unknown): HttpException {
   if (error instanceof HttpException) return error;
-  const cause = error instanceof Error ? error.message : String(error);
-  const reason = error instanceof EmptyInformation ? 'no identity' : 'invalid credentials';
-  return new UnauthorizedException(`Rate limiting could not identify the caller (${reason}): ${cause}`);
+  return new UnauthorizedException(authFailureMessage(error));
 }
 
 /** HTTP routes on Express or Fastify: a 429 `RateLimitExceededException`, headers on the response. */
 export const httpContext: ContextKind = {
   type: 'http',
+  patterns: 'every-call',
 
   request(context: ExecutionContext) {
     return context.switchToHttp().getRequest();

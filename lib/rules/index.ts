@@ -6,3 +6,4 @@ export * from './pattern-rules.js';
 export * from './route-rules.js';
 export * from './limit-plan.js';
 export * from './rate-limit-info.interface.js';
+export * from './pattern-hits.js';

@@ -16,20 +16,42 @@ export interface RouteRateLimit {
   skip?: ReadonlySet<string> | 'all';
 }
 
-/** Nest's metadata keys of route paths and versions (`PATH_METADATA`, `VERSION_METADATA` of @nestjs/common). */
-const ROUTE_METADATA = ['path', '__version__'];
+/**
+ * Metadata that tells handlers apart beyond their names: Nest's route paths and versions
+ * (`PATH_METADATA`, `VERSION_METADATA`), a resolver's type and field (@nestjs/graphql), a gateway's
+ * namespace and path and a message's event (@nestjs/websockets), a microservice pattern.
+ */
+const ROUTE_METADATA: Record<string, (value: any) => unknown> = {
+  path: (value) => value,
+  __version__: (value) => value,
+  'graphql:resolver_type': (value) => value,
+  'graphql:resolver_name': (value) => value,
+  'websockets:gateway_options': ({ namespace, path }) => [namespace, path].filter((part) => part !== undefined),
+  message: (value) => value,
+  'microservices:pattern': (value) => value,
+};
+
+/** One metadata value as text: strings as they are, objects (RPC patterns) as JSON, functions left out. */
+function metadataText(value: unknown): string {
+  return ([] as unknown[])
+    .concat(value)
+    .filter((part) => typeof part !== 'function')
+    .map((part) => (typeof part === 'object' && part !== null ? JSON.stringify(part) : String(part)))
+    .join(',');
+}
 
 /**
- * The counting scope of a decorated route: class and method names plus the controller's and the
- * handler's paths and versions, so same-named controllers on different paths count apart, and
+ * The counting scope of a decorated handler: class and method names plus the handler's routing
+ * metadata (see `ROUTE_METADATA`), so same-named controllers on different paths count apart, and
  * every app instance derives the same id.
  */
 function routeId(reflector: Reflector, name: string, controller: Function, handler: Function): string {
   const parts = [name];
   for (const target of [controller, handler]) {
-    for (const key of ROUTE_METADATA) {
+    for (const key in ROUTE_METADATA) {
       const value: unknown = reflector.get(key, target);
-      if (value !== undefined) parts.push(([] as unknown[]).concat(value).map(String).join(','));
+      if (value === undefined) continue;
+      parts.push(metadataText(ROUTE_METADATA[key](value)));
     }
   }
   return parts.join(' ');
