@@ -2,7 +2,12 @@
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // Mercurius -> @fastify/static requires content-disposition 3, which is ESM only; Jest cannot
+    // require ESM on Node 20, so it gets the CommonJS 2.x at the root (same `create` API).
+    '^content-disposition$': '<rootDir>/node_modules/content-disposition/dist/index.js',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },

@@ -32,7 +32,8 @@ export type {
   RuleSource,
 } from './rules/index.js';
 export type { LimitInfo } from './headers/index.js';
-export type { ContextKind } from './contexts/index.js';
+export { requestOf } from './contexts/index.js';
+export type { ContextKind, PatternScope } from './contexts/index.js';
 export { ClientIpAuth, createJwtAuth, JwtAuth, SessionAuth } from './auth/index.js';
 export type {
   AuthFunction,
@@ -57,4 +58,9 @@ export type {
   RedisStorageOptions,
 } from './storage/index.js';
 export type { Algorithm, LimitStatus } from './algorithms/index.js';
-export { EmptyInformation, InvalidRateLimitConfigError, RateLimitExceededException } from './errors/index.js';
+export {
+  EmptyInformation,
+  InvalidRateLimitConfigError,
+  RateLimitExceededException,
+  RateLimitGraphQLError,
+} from './errors/index.js';

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { EmptyInformation, type Identity } from '../../lib/index.js';
+import { EmptyInformation, requestOf, type Identity } from '../../lib/index.js';
 
 /** An auth function that counts its calls. */
 export interface CountingAuth {
@@ -15,7 +15,7 @@ export interface CountingAuth {
 export function headerAuth(): CountingAuth {
   const auth = ((context: ExecutionContext): Identity => {
     auth.calls++;
-    const headers = context.switchToHttp().getRequest().headers;
+    const headers = requestOf(context).headers; // any context kind: HTTP, GraphQL's HTTP request, a WebSocket handshake
     const user = headers['x-user'];
     if (typeof user !== 'string' || user === '') throw new EmptyInformation('no x-user header');
     return { user, group: typeof headers['x-group'] === 'string' ? headers['x-group'] : undefined };
