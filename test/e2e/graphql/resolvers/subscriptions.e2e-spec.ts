@@ -1,0 +1,75 @@
+import type { INestApplication } from '@nestjs/common';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { createGraphQLApp, GRAPHQL_SERVERS } from '../../../support/graphql-app.js';
+import { as, headerAuth } from '../../../support/header-auth.js';
+import { listen } from '../../../support/raw-request.js';
+import { graphqlScenario, PUBSUB } from './app.module.js';
+
+/** What one subscription received: its first result (data or errors), within 5 s. */
+function firstResult(client: Client, query: string): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no result for ${query} within 5 s`)), 5000);
+    let unsubscribe = () => {};
+    const done = (value: unknown) => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(value);
+    };
+    unsubscribe = client.subscribe({ query }, { next: done, error: done, complete: () => {} });
+    // a started subscription gets the next tick; a rejected one gets its errors at once
+    setTimeout(() => PUBSUB.publish('ticks', { ticks: 'tick' }), 200);
+  });
+}
+
+/** A graphql-ws client whose connections send `headers` with their upgrade request. */
+function wsClient(url: string, headers: Record<string, string>): Client {
+  class HeaderWebSocket extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { headers });
+    }
+  }
+  return createClient({ url, webSocketImpl: HeaderWebSocket, retryAttempts: 0, lazy: true });
+}
+
+const SUBSCRIBING = GRAPHQL_SERVERS.filter((server) => server.name !== 'mercurius');
+
+describe.each(SUBSCRIBING)('GraphQL subscriptions over graphql-ws on $name', (server) => {
+  let app: INestApplication;
+  let url: string;
+  const clients: Client[] = [];
+  beforeAll(async () => {
+    app = await createGraphQLApp(
+      server,
+      graphqlScenario({ auth: headerAuth(), config: { '^/graphql': [{ minute: 100 }] } }),
+      { subscriptions: true },
+    );
+    url = (await listen(app)).replace('http', 'ws') + '/graphql';
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.dispose()));
+    await app.close();
+  });
+
+  it('limits a subscription when it starts, identity from the connection upgrade request', async () => {
+    const kim = wsClient(url, as('kim'));
+    clients.push(kim);
+    expect(await firstResult(kim, 'subscription { ticks }')).toEqual({ data: { ticks: 'tick' } });
+    const rejected = await firstResult(kim, 'subscription { ticks }');
+    expect(rejected.errors[0]).toMatchObject({
+      message: 'Too Many Requests',
+      extensions: { code: 'TOO_MANY_REQUESTS', retryAfter: 60 },
+    });
+
+    const lee = wsClient(url, as('lee')); // another user: own budget
+    clients.push(lee);
+    expect(await firstResult(lee, 'subscription { ticks }')).toEqual({ data: { ticks: 'tick' } });
+  });
+
+  it('an unidentified connection gets UNAUTHENTICATED', async () => {
+    const anonymous = wsClient(url, {});
+    clients.push(anonymous);
+    const result = await firstResult(anonymous, 'subscription { ticks }');
+    expect(result.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+});
