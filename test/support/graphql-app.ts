@@ -21,6 +21,7 @@ export const GRAPHQL_SERVERS: GraphQLServer[] = [
         driver: ApolloDriver,
         autoSchemaFile: true,
         graphiql: false,
+        fieldResolverEnhancers: ['guards'], // guards (so limits) on @ResolveField too
         allowBatchedHttpRequests: true,
         ...(subscriptions ? { subscriptions: { 'graphql-ws': true } } : {}),
       }),
@@ -33,6 +34,7 @@ export const GRAPHQL_SERVERS: GraphQLServer[] = [
         driver: ApolloDriver,
         autoSchemaFile: true,
         graphiql: false,
+        fieldResolverEnhancers: ['guards'], // guards (so limits) on @ResolveField too
         context: (request: unknown, reply: unknown) => ({ request, reply }), // the README's Fastify setting
         ...(subscriptions ? { subscriptions: { 'graphql-ws': true } } : {}),
       }),
@@ -45,6 +47,7 @@ export const GRAPHQL_SERVERS: GraphQLServer[] = [
         driver: MercuriusDriver,
         autoSchemaFile: true,
         graphiql: false,
+        fieldResolverEnhancers: ['guards'], // guards (so limits) on @ResolveField too
         ...(subscriptions ? { subscription: true } : {}),
       }),
   },

@@ -1,5 +1,16 @@
 import type { ModuleMetadata } from '@nestjs/common';
-import { Args, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import {
+  Args,
+  Field,
+  Int,
+  Mutation,
+  ObjectType,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
 import { PubSub } from 'graphql-subscriptions';
 import {
   MemoryStorage,
@@ -58,10 +69,27 @@ export class OtherResolver {
   }
 }
 
+@ObjectType()
+export class Book {
+  @Field() title!: string;
+}
+
+@Resolver(() => Book)
+export class BooksResolver {
+  @Query(() => [Book]) books(): Book[] {
+    return [{ title: 'a' }, { title: 'b' }, { title: 'c' }];
+  }
+
+  /** A field resolver: limited per call (once per book) where the app enables guards for field resolvers. */
+  @ResolveField(() => String, { nullable: true }) @RateLimit({ minute: 2 }) price(@Parent() book: Book): string {
+    return `${book.title}-9`;
+  }
+}
+
 /** The GraphQL scenario's module (the GraphQLModule is added per server). */
 export function graphqlScenario(options: RateLimitModuleOptions = {}): ModuleMetadata {
   return {
     imports: [RateLimitModule.forRoot({ storage: new MemoryStorage(), ...options })],
-    providers: [ItemsResolver, OtherResolver],
+    providers: [ItemsResolver, OtherResolver, BooksResolver],
   };
 }

@@ -55,6 +55,17 @@ describe.each(GRAPHQL_SERVERS)('GraphQL resolvers on $name', (server) => {
       }
     });
 
+    it('limits field resolvers per call where guards run on them (fieldResolverEnhancers)', async () => {
+      const response = await gql(app, '{ books { title price } }', as('kay'));
+      expect(response.body.data.books).toEqual([
+        { title: 'a', price: 'a-9' },
+        { title: 'b', price: 'b-9' },
+        { title: 'c', price: null },
+      ]);
+      expect(response.body.errors).toMatchObject([{ extensions: { code: 'TOO_MANY_REQUESTS' } }]);
+      expect(response.body.errors[0].path.map(String)).toEqual(['books', '2', 'price']); // Mercurius: '2'
+    });
+
     it('turns an auth failure into UNAUTHENTICATED, never INTERNAL_SERVER_ERROR', async () => {
       const response = await gql(app, '{ limited }');
       expect(response.body.errors[0]).toMatchObject({
@@ -129,7 +140,9 @@ describe.each(GRAPHQL_SERVERS)('GraphQL resolvers on $name', (server) => {
 
       const bad = await gql(app, '{ limited }', bearer('not.a.token'));
       expect(bad.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
-      expect(bad.body.errors[0].message).toMatch(/^Rate limiting could not identify the caller \(invalid credentials\)/);
+      expect(bad.body.errors[0].message).toMatch(
+        /^Rate limiting could not identify the caller \(invalid credentials\)/,
+      );
     });
   });
 
