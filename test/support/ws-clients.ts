@@ -59,8 +59,15 @@ function eventQueue() {
   };
 }
 
-function socketIoClient(base: string, { headers, auth }: ConnectOptions): Promise<WsTestClient> {
-  const socket = io(base, { path: '/ws', transports: ['websocket'], extraHeaders: headers, auth, forceNew: true });
+/** A socket.io client of the app at `base`, connected to the engine at `path`. */
+export function socketIoClient(base: string, { headers, auth }: ConnectOptions, path = '/ws'): Promise<WsTestClient> {
+  const socket = io(base, {
+    path,
+    transports: ['websocket'],
+    extraHeaders: headers,
+    auth,
+    forceNew: true,
+  });
   const queue = eventQueue();
   socket.onAny((event: string, data: unknown) => queue.push({ event, data }));
   socket.on('disconnect', () => queue.push({ event: 'disconnect', data: undefined }));
