@@ -1,6 +1,8 @@
 /**
  * Per-request cost of the limiters' guards without HTTP (tinybench): `canActivate` on a stub
- * ExecutionContext for the benchmark's `/limited` route (3 stacked limits, in-memory storage).
+ * ExecutionContext for the benchmark's `/limited` route (3 stacked limits, in-memory storage), and
+ * for a GraphQL resolver with the same limits (a `'graphql'` context whose GraphQL context holds
+ * `req` and `res`, as Apollo on Express gives it; a new one per call, as each request has its own).
  * RateLimitGuard: one hot client and 100,000 clients in turn; ThrottlerGuard: the clients in turn
  * only, because its default storage filters every hit of the window on each request (a hot
  * client gets slower with every hit, so a time-boxed figure would mean nothing). Response headers
@@ -12,8 +14,8 @@ import { Controller, Get, Module, type CanActivate, type ExecutionContext, type 
 import { NestFactory } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { Bench } from 'tinybench';
-import { MemoryStorage, RateLimit, RateLimitGuard, RateLimitModule } from '../../lib/index.js';
-import { ROUTES, UNREACHABLE, userOfContext, USER_HEADER } from '../variants/bench.routes.js';
+import { MemoryStorage, RateLimit, RateLimitGuard, RateLimitModule, requestOf } from '../../lib/index.js';
+import { ROUTES, UNREACHABLE, userOf, USER_HEADER } from '../variants/bench.routes.js';
 import { throttlerOptions } from '../variants/throttler.variant.js';
 import { nsPerCall } from './tinybench.js';
 
@@ -21,6 +23,9 @@ import { nsPerCall } from './tinybench.js';
 export interface GuardMicroResults {
   rateLimitHotNs: number;
   rateLimitKeysNs: number;
+  /** The same limits on a GraphQL resolver: one resolver call of one operation. */
+  graphqlHotNs: number;
+  graphqlKeysNs: number;
   throttlerKeysNs: number;
   keys: number;
 }
@@ -37,12 +42,20 @@ class LimitedController {
   }
 }
 
+/** A resolver with the route's limits (the guard reads only the metadata and the context). */
+@RateLimit({ second: UNREACHABLE, minute: UNREACHABLE, hour: UNREACHABLE })
+class LimitedResolver {
+  limited(): string {
+    return 'ok';
+  }
+}
+
 @Module({
   imports: [
     RateLimitModule.forRoot({
       guard: false,
       storage: new MemoryStorage(),
-      auth: (context) => ({ user: userOfContext(context) }),
+      auth: (context) => ({ user: userOf(requestOf(context)) }), // requestOf: any context kind, as built-in providers
     }),
     ThrottlerModule.forRoot(throttlerOptions()),
   ],
@@ -66,18 +79,45 @@ function contextFor(user: string): ExecutionContext {
   } as unknown as ExecutionContext;
 }
 
+/** A resolver call for one client; `getArgs()` = [root, args, GraphQL context, info]. */
+interface ResolverCall extends ExecutionContext {
+  /** A new operation (HTTP request and response, GraphQL context), as each request of a real server is. */
+  nextOperation(): ResolverCall;
+}
+
+function graphqlContextFor(user: string): ResolverCall {
+  const headers = { [USER_HEADER]: user };
+  const args: unknown[] = [undefined, {}, undefined, {}];
+  const call = {
+    getType: () => 'graphql',
+    getClass: () => LimitedResolver,
+    getHandler: () => LimitedResolver.prototype.limited,
+    getArgByIndex: (index: number) => args[index],
+    getArgs: () => args,
+    nextOperation() {
+      const req = { method: 'POST', url: '/graphql', originalUrl: '/graphql', headers };
+      args[2] = { req, res: { setHeader: noop } };
+      return call;
+    },
+  };
+  return (call as unknown as ResolverCall).nextOperation();
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const app = await NestFactory.createApplicationContext(GuardsModule, { logger: false });
   const guard = (type: Type<CanActivate>) => app.get(type);
   const hot = contextFor('hot-client');
   const contexts = Array.from({ length: KEYS }, (_, i) => contextFor(`user-${i}`));
+  const graphqlHot = graphqlContextFor('hot-client');
+  const graphqlContexts = Array.from({ length: KEYS }, (_, i) => graphqlContextFor(`user-${i}`));
   const bench = new Bench({ time: quick ? 100 : 1500, warmupTime: quick ? 20 : 300 });
   const rateLimit = guard(RateLimitGuard);
   const throttler = guard(ThrottlerGuard);
-  for (const context of contexts) {
-    await rateLimit.canActivate(context);
-    await throttler.canActivate(context);
+  for (let i = 0; i < KEYS; i++) {
+    await rateLimit.canActivate(contexts[i]);
+    await rateLimit.canActivate(graphqlContexts[i]);
+    await throttler.canActivate(contexts[i]);
   }
   let next = 0;
   const inTurn = (instance: CanActivate) => async () => {
@@ -91,6 +131,15 @@ async function main(): Promise<void> {
       for (let i = 0; i < BATCH; i++) await rateLimit.canActivate(hot);
     })
     .add('rateLimit-keys', inTurn(rateLimit))
+    .add('graphql-hot', async () => {
+      for (let i = 0; i < BATCH; i++) await rateLimit.canActivate(graphqlHot.nextOperation());
+    })
+    .add('graphql-keys', async () => {
+      for (let i = 0; i < BATCH; i++) {
+        await rateLimit.canActivate(graphqlContexts[next].nextOperation());
+        next = next === KEYS - 1 ? 0 : next + 1;
+      }
+    })
     .add('throttler-keys', inTurn(throttler));
   await bench.run();
   await app.close();
@@ -98,6 +147,8 @@ async function main(): Promise<void> {
   const results: GuardMicroResults = {
     rateLimitHotNs: ns('rateLimit-hot'),
     rateLimitKeysNs: ns('rateLimit-keys'),
+    graphqlHotNs: ns('graphql-hot'),
+    graphqlKeysNs: ns('graphql-keys'),
     throttlerKeysNs: ns('throttler-keys'),
     keys: KEYS,
   };

@@ -283,6 +283,7 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
       '## Guard micro-benchmark (the whole per-request cost of the limiter, without HTTP)',
       '',
       '`canActivate` of each guard on a stub ExecutionContext for `/limited` (3 stacked limits, in-memory storage, ' +
+        'and for a GraphQL resolver with the same limits, its GraphQL context holding `req` and `res`; ' +
         'headers written to a no-op); `bench/micro/guard.micro.ts`. @nestjs/throttler is measured with clients in ' +
         'turn only: its default storage filters all hits of the window on every request, so a hot client gets ' +
         'slower with every hit and a time-boxed figure would mean nothing.',
@@ -291,6 +292,8 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
       '|---|---:|',
       `| \`RateLimitGuard.canActivate\`, MemoryStorage, 1 hot client | ${fixed(guardMicro.rateLimitHotNs, 0)} ns |`,
       `| \`RateLimitGuard.canActivate\`, MemoryStorage, ${keys} clients in turn | ${fixed(guardMicro.rateLimitKeysNs, 0)} ns |`,
+      `| the same limits on a GraphQL resolver, 1 hot client | ${fixed(guardMicro.graphqlHotNs, 0)} ns |`,
+      `| the same limits on a GraphQL resolver, ${keys} clients in turn | ${fixed(guardMicro.graphqlKeysNs, 0)} ns |`,
       `| \`ThrottlerGuard.canActivate\`, default storage, ${keys} clients in turn | ${fixed(guardMicro.throttlerKeysNs, 0)} ns |`,
       '',
     );

@@ -41,7 +41,7 @@ const NO_REQUEST =
 
 /** What the headers of one HTTP response report so far: several resolvers may be limited in it. */
 interface ResponseLimits {
-  limits: LimitInfo[];
+  limits: readonly LimitInfo[];
   retryAfter?: number;
 }
 
@@ -51,7 +51,7 @@ const written = new WeakMap<object, ResponseLimits>();
  * `limits` added to what earlier resolvers of the same response reported: one entry per policy
  * (name, limit, window), the one with the least quota left.
  */
-function mergeLimits(previous: LimitInfo[], limits: readonly LimitInfo[]): LimitInfo[] {
+function mergeLimits(previous: readonly LimitInfo[], limits: readonly LimitInfo[]): LimitInfo[] {
   const merged = previous.slice();
   for (const limit of limits) {
     const same = merged.findIndex(
@@ -81,7 +81,7 @@ export const graphqlContext: ContextKind = {
   },
 
   method(_context, request) {
-    return typeof request.method === 'string' ? request.method.toUpperCase() : '*';
+    return typeof request.method === 'string' ? request.method : '*'; // Node's and Fastify's are upper case
   },
 
   writeHeaders(context, mode: HeadersMode, limits: readonly LimitInfo[], retryAfter?: number) {
@@ -89,7 +89,7 @@ export const graphqlContext: ContextKind = {
     const response = graphqlResponse(context.getArgByIndex(2));
     if (response === undefined) return;
     let state = written.get(response);
-    if (state === undefined) written.set(response, (state = { limits: limits.slice() }));
+    if (state === undefined) written.set(response, (state = { limits })); // never changed in place: merges copy
     else state.limits = mergeLimits(state.limits, limits);
     writeRateLimitHeaders(response, setHeader, mode, state.limits);
     if (retryAfter !== undefined && !(retryAfter <= (state.retryAfter ?? 0))) {
