@@ -89,7 +89,8 @@ export const graphqlContext: ContextKind = {
     const response = graphqlResponse(context.getArgByIndex(2));
     if (response === undefined) return;
     let state = written.get(response);
-    if (state === undefined) written.set(response, (state = { limits })); // never changed in place: merges copy
+    if (state === undefined)
+      written.set(response, (state = { limits })); // never changed in place: merges copy
     else state.limits = mergeLimits(state.limits, limits);
     writeRateLimitHeaders(response, setHeader, mode, state.limits);
     if (retryAfter !== undefined && !(retryAfter <= (state.retryAfter ?? 0))) {
