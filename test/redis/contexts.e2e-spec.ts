@@ -81,8 +81,7 @@ describe.each(WS_ADAPTERS)('WebSocket gateway on $name with RedisStorage', (adap
     const events: unknown[] = [];
     const { sent } = await commandsDuring(admin, async () => {
       for (let i = 0; i < 3; i++) {
-        client.send('ping', i);
-        events.push(await client.next());
+        events.push(await client.ask('ping', i));
       }
     });
     client.close();

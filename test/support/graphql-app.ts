@@ -12,32 +12,27 @@ export interface GraphQLServer {
   graphql(options?: { subscriptions?: boolean }): NonNullable<ModuleMetadata['imports']>[number];
 }
 
+/** What every scenario's GraphQLModule shares: an in-memory schema, no IDE, guards on field resolvers too. */
+const COMMON = { autoSchemaFile: true, graphiql: false, fieldResolverEnhancers: ['guards'] as 'guards'[] };
+
+/** Apollo's GraphQLModule, with `extra` options (the Fastify context setting). */
+const apollo =
+  (extra: Partial<ApolloDriverConfig> = {}): GraphQLServer['graphql'] =>
+  ({ subscriptions } = {}) =>
+    GraphQLModule.forRoot<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      ...COMMON,
+      ...extra,
+      ...(subscriptions ? { subscriptions: { 'graphql-ws': true } } : {}),
+    });
+
 export const GRAPHQL_SERVERS: GraphQLServer[] = [
-  {
-    name: 'apollo-express',
-    platform: 'express',
-    graphql: ({ subscriptions } = {}) =>
-      GraphQLModule.forRoot<ApolloDriverConfig>({
-        driver: ApolloDriver,
-        autoSchemaFile: true,
-        graphiql: false,
-        fieldResolverEnhancers: ['guards'], // guards (so limits) on @ResolveField too
-        allowBatchedHttpRequests: true,
-        ...(subscriptions ? { subscriptions: { 'graphql-ws': true } } : {}),
-      }),
-  },
+  { name: 'apollo-express', platform: 'express', graphql: apollo({ allowBatchedHttpRequests: true }) },
   {
     name: 'apollo-fastify',
     platform: 'fastify',
-    graphql: ({ subscriptions } = {}) =>
-      GraphQLModule.forRoot<ApolloDriverConfig>({
-        driver: ApolloDriver,
-        autoSchemaFile: true,
-        graphiql: false,
-        fieldResolverEnhancers: ['guards'], // guards (so limits) on @ResolveField too
-        context: (request: unknown, reply: unknown) => ({ request, reply }), // the README's Fastify setting
-        ...(subscriptions ? { subscriptions: { 'graphql-ws': true } } : {}),
-      }),
+    // the README's Fastify setting, so that headers reach the reply
+    graphql: apollo({ context: (request: unknown, reply: unknown) => ({ request, reply }) }),
   },
   {
     name: 'mercurius',
@@ -45,9 +40,7 @@ export const GRAPHQL_SERVERS: GraphQLServer[] = [
     graphql: ({ subscriptions } = {}) =>
       GraphQLModule.forRoot<MercuriusDriverConfig>({
         driver: MercuriusDriver,
-        autoSchemaFile: true,
-        graphiql: false,
-        fieldResolverEnhancers: ['guards'], // guards (so limits) on @ResolveField too
+        ...COMMON,
         ...(subscriptions ? { subscription: true } : {}),
       }),
   },

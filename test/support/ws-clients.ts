@@ -14,6 +14,8 @@ export interface WsEvent {
 /** A connected client of either adapter, seen the same way: events in, events out. */
 export interface WsTestClient {
   send(event: string, data?: unknown): void;
+  /** Sends `event` and returns the next event received. */
+  ask(event: string, data?: unknown): Promise<WsEvent>;
   /** The next event received (in order), within 5 s; `disconnect` when the server closed the connection. */
   next(): Promise<WsEvent>;
   close(): void;
@@ -59,6 +61,10 @@ function eventQueue() {
   };
 }
 
+function withAsk(client: Omit<WsTestClient, 'ask'>): WsTestClient {
+  return { ...client, ask: (event, data) => (client.send(event, data), client.next()) };
+}
+
 /** A socket.io client of the app at `base`, connected to the engine at `path`. */
 export function socketIoClient(base: string, { headers, auth }: ConnectOptions, path = '/ws'): Promise<WsTestClient> {
   const socket = io(base, {
@@ -75,7 +81,13 @@ export function socketIoClient(base: string, { headers, auth }: ConnectOptions, 
     const timer = setTimeout(() => reject(new Error('socket.io did not connect within 5 s')), 5000);
     socket.once('connect', () => {
       clearTimeout(timer);
-      resolve({ send: (event, data) => socket.emit(event, data), next: queue.next, close: () => socket.disconnect() });
+      resolve(
+        withAsk({
+          send: (event, data) => socket.emit(event, data),
+          next: queue.next,
+          close: () => socket.disconnect(),
+        }),
+      );
     });
     socket.once('connect_error', (error) => {
       clearTimeout(timer);
@@ -93,11 +105,13 @@ function wsClient(base: string, { headers }: ConnectOptions): Promise<WsTestClie
     const timer = setTimeout(() => reject(new Error('ws did not connect within 5 s')), 5000);
     socket.once('open', () => {
       clearTimeout(timer);
-      resolve({
-        send: (event, data) => socket.send(JSON.stringify({ event, data })),
-        next: queue.next,
-        close: () => socket.close(),
-      });
+      resolve(
+        withAsk({
+          send: (event, data) => socket.send(JSON.stringify({ event, data })),
+          next: queue.next,
+          close: () => socket.close(),
+        }),
+      );
     });
     socket.once('error', (error) => {
       clearTimeout(timer);

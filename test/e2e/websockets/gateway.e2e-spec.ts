@@ -24,46 +24,34 @@ describe.each(WS_ADAPTERS)('WebSocket gateway on the $name adapter', (adapter) =
 
     it('counts one hit per message; a rejection is the exception event with the exact payload', async () => {
       const client = await open({ headers: as('ann') });
-      client.send('ping', 1);
-      expect(await client.next()).toEqual({ event: 'pong', data: 1 });
-      client.send('ping', 2);
-      expect(await client.next()).toEqual({ event: 'pong', data: 2 });
-      client.send('ping', 3);
-      expect(await client.next()).toEqual({ event: 'exception', data: TOO_MANY });
-      client.send('free');
-      expect(await client.next()).toEqual({ event: 'free', data: 'ok' }); // @SkipRateLimit; config patterns never apply
+      expect(await client.ask('ping', 1)).toEqual({ event: 'pong', data: 1 });
+      expect(await client.ask('ping', 2)).toEqual({ event: 'pong', data: 2 });
+      expect(await client.ask('ping', 3)).toEqual({ event: 'exception', data: TOO_MANY });
+      expect(await client.ask('free')).toEqual({ event: 'free', data: 'ok' }); // @SkipRateLimit; config patterns never apply
     });
 
     it('gives each user a budget shared by all their connections', async () => {
       const first = await open({ headers: as('bob') });
       const second = await open({ headers: as('bob') });
       const other = await open({ headers: as('cy') });
-      first.send('ping', 'a');
-      expect(await first.next()).toEqual({ event: 'pong', data: 'a' });
-      second.send('ping', 'b');
-      expect(await second.next()).toEqual({ event: 'pong', data: 'b' });
-      first.send('ping', 'c');
-      expect(await first.next()).toEqual({ event: 'exception', data: TOO_MANY });
-      second.send('ping', 'd');
-      expect(await second.next()).toEqual({ event: 'exception', data: TOO_MANY });
-      other.send('ping', 'e');
-      expect(await other.next()).toEqual({ event: 'pong', data: 'e' });
+      expect(await first.ask('ping', 'a')).toEqual({ event: 'pong', data: 'a' });
+      expect(await second.ask('ping', 'b')).toEqual({ event: 'pong', data: 'b' });
+      expect(await first.ask('ping', 'c')).toEqual({ event: 'exception', data: TOO_MANY });
+      expect(await second.ask('ping', 'd')).toEqual({ event: 'exception', data: TOO_MANY });
+      expect(await other.ask('ping', 'e')).toEqual({ event: 'pong', data: 'e' });
     });
 
     it("applies the gateway's @RateLimit to its other handlers", async () => {
       const client = await open({ headers: as('dee') });
       for (let i = 0; i < 5; i++) {
-        client.send('echo', i);
-        expect(await client.next()).toEqual({ event: 'echo', data: i });
+        expect(await client.ask('echo', i)).toEqual({ event: 'echo', data: i });
       }
-      client.send('echo', 5);
-      expect(await client.next()).toEqual({ event: 'exception', data: TOO_MANY });
+      expect(await client.ask('echo', 5)).toEqual({ event: 'exception', data: TOO_MANY });
     });
 
     it('emits an auth failure as the exception event naming the cause', async () => {
       const client = await open({});
-      client.send('ping', 1);
-      expect(await client.next()).toEqual({
+      expect(await client.ask('ping', 1)).toEqual({
         event: 'exception',
         data: {
           status: 'error',
@@ -75,8 +63,7 @@ describe.each(WS_ADAPTERS)('WebSocket gateway on the $name adapter', (adapter) =
     it('limits connections with RateLimitService.limitConnection in handleConnection', async () => {
       for (let i = 0; i < 3; i++) {
         const client = await open({ headers: as('eve') });
-        client.send('free');
-        expect(await client.next()).toEqual({ event: 'free', data: 'ok' });
+        expect(await client.ask('free')).toEqual({ event: 'free', data: 'ok' });
       }
       const fourth = await open({ headers: as('eve') }).catch(() => undefined);
       if (fourth !== undefined) expect(await fourth.next()).toEqual({ event: 'disconnect', data: undefined });
@@ -96,25 +83,19 @@ describe.each(WS_ADAPTERS)('WebSocket gateway on the $name adapter', (adapter) =
     it(`reads the token from ${adapter.name === 'socket.io' ? 'handshake.auth.token' : 'the Authorization header'}`, async () => {
       const client = await open(withToken);
       const again = await open(withToken);
-      client.send('ping', 1);
-      expect(await client.next()).toEqual({ event: 'pong', data: 1 });
-      again.send('ping', 2);
-      expect(await again.next()).toEqual({ event: 'pong', data: 2 });
-      client.send('ping', 3);
-      expect(await client.next()).toEqual({ event: 'exception', data: TOO_MANY });
+      expect(await client.ask('ping', 1)).toEqual({ event: 'pong', data: 1 });
+      expect(await again.ask('ping', 2)).toEqual({ event: 'pong', data: 2 });
+      expect(await client.ask('ping', 3)).toEqual({ event: 'exception', data: TOO_MANY });
     });
 
     it('identifies others by address, with the proxy headers of the handshake under the trust rules', async () => {
       const viaProxy = await open({ headers: { 'x-forwarded-for': '203.0.113.7' } }); // loopback peer: trusted
       const other = await open({ headers: { 'x-forwarded-for': '203.0.113.8' } });
       for (let i = 0; i < 2; i++) {
-        viaProxy.send('ping', i);
-        expect(await viaProxy.next()).toEqual({ event: 'pong', data: i });
+        expect(await viaProxy.ask('ping', i)).toEqual({ event: 'pong', data: i });
       }
-      viaProxy.send('ping', 2);
-      expect(await viaProxy.next()).toEqual({ event: 'exception', data: TOO_MANY });
-      other.send('ping', 3);
-      expect(await other.next()).toEqual({ event: 'pong', data: 3 });
+      expect(await viaProxy.ask('ping', 2)).toEqual({ event: 'exception', data: TOO_MANY });
+      expect(await other.ask('ping', 3)).toEqual({ event: 'pong', data: 3 });
     });
   });
 });
