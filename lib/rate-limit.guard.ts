@@ -48,7 +48,7 @@ export class RateLimitGuard implements CanActivate {
     const skip = route.skip;
     if (skip === 'all' || (route.list === undefined && this.patterns.length === 0)) return true;
     const request = kind.request(context);
-    const lists = this.ruleLists(kind.patterns === 'none' ? undefined : request, route);
+    const lists = this.ruleLists(request, route, kind.patterns !== 'none');
     if (lists.length === 0) return true;
 
     // Synchronous end to end when auth and storage are (ClientIpAuth, MemoryStorage): no promise per request.
@@ -113,10 +113,14 @@ export class RateLimitGuard implements CanActivate {
     return route;
   }
 
-  /** Every rule list that applies to the call: the route's, then each config pattern matching its request's path. */
-  protected ruleLists(request: any, route: RouteRateLimit): RuleList[] {
+  /**
+   * Every rule list that applies to the call: the route's, then (when `patterns`: the call's kind has
+   * paths) each config pattern matching its request's path. `request` is what `requestOf` gives:
+   * the HTTP request, GraphQL's HTTP request, a WebSocket handshake, or `undefined` for an RPC call.
+   */
+  protected ruleLists(request: any, route: RouteRateLimit, patterns = true): RuleList[] {
     const lists: RuleList[] = route.list ? [route.list] : [];
-    if (this.patterns.length > 0 && request !== undefined) {
+    if (patterns && this.patterns.length > 0 && request !== undefined) {
       const paths = requestPaths(request); // one string unless the URL is spelled unusually
       for (const { regex, list } of this.patterns) {
         for (const path of paths) {
