@@ -24,8 +24,8 @@ import { requestPaths } from './utils/normalize-path.js';
  * the caller's group and method, and check every limit in one storage call. It limits HTTP routes,
  * GraphQL resolvers, WebSocket message handlers and microservice handlers; what differs between
  * them (where the request is, whether config patterns apply, how headers are written, what a
- * rejection becomes) is their `ContextKind`'s. Subclass it and pass the subclass as `guard` to `forRoot` to
- * change one step.
+ * rejection becomes) is their `ContextKind`'s. Subclass it and pass the subclass as `guard` to
+ * `forRoot` to change one step.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {

@@ -16,7 +16,8 @@ import { andThen, type MaybePromise } from './utils/maybe-promise.js';
 
 /**
  * Rate limiting outside guarded handlers (queues, CLI jobs, WebSocket connections) with the
- * module's storage, and the counting engine the guard uses. Inject it anywhere once `RateLimitModule` is imported.
+ * module's storage, and the counting engine the guard uses. Inject it anywhere once
+ * `RateLimitModule` is imported.
  */
 @Injectable()
 export class RateLimitService {
@@ -52,10 +53,11 @@ export class RateLimitService {
    * @example `if (!(await rateLimit.limitConnection(client, 'chat-connect', { minute: 10 })).allowed) client.disconnect(true)`
    */
   async limitConnection(client: object, scope: string, ...rules: Rule[]): Promise<RateLimitInfo> {
-    if (this.identifyCaller === undefined)
+    if (this.identifyCaller === undefined) {
       throw new Error(
-        "RateLimitService.limitConnection needs the module's auth providers (inject the service from RateLimitModule).",
+        "RateLimitService.limitConnection needs the module's auth providers: inject the service from RateLimitModule.",
       );
+    }
     const identity = await this.identifyCaller(wsConnectionContext(client));
     return this.run(identity, scope, rules, false);
   }
