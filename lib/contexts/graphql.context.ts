@@ -3,11 +3,29 @@ import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config
 import { RateLimitGraphQLError } from '../errors/rate-limit-graphql.error.js';
 import { writeRateLimitHeaders, type HeadersMode, type LimitInfo } from '../headers/rate-limit-headers.js';
 import { authFailureMessage } from './auth-failure.js';
+import { asBearerHeader, withAuthorization } from './bearer-token.js';
 import type { ContextKind } from './context-kind.interface.js';
 import { setHeader } from './http.context.js';
 
 /** A request object: Node's IncomingMessage, Express's request or Fastify's. */
 const isRequest = (value: any): boolean => typeof value?.headers === 'object' && value.headers !== null;
+
+const subscriptionViews = new WeakMap<object, any>();
+
+/**
+ * The upgrade request of a graphql-ws connection (`extra.request`), with
+ * `connectionParams.authorization` as its Authorization header when it has none; one view per
+ * connection.
+ */
+function subscriptionRequest(connection: any): any {
+  let view = subscriptionViews.get(connection);
+  if (view === undefined) {
+    const params = connection.connectionParams;
+    const token = asBearerHeader(params?.authorization ?? params?.Authorization);
+    subscriptionViews.set(connection, (view = withAuthorization(connection.extra.request, token)));
+  }
+  return view;
+}
 
 /**
  * The HTTP request inside a GraphQL context (`getArgs()[2]`): `req` (Apollo and Mercurius as Nest
@@ -19,10 +37,10 @@ export function graphqlRequest(gqlContext: any): any {
   if (gqlContext === null || typeof gqlContext !== 'object') return undefined;
   const { req } = gqlContext;
   if (isRequest(req)) return req;
-  if (isRequest(req?.extra?.request)) return req.extra.request;
+  if (isRequest(req?.extra?.request)) return subscriptionRequest(req);
   if (isRequest(gqlContext.request)) return gqlContext.request;
   if (isRequest(gqlContext.reply?.request)) return gqlContext.reply.request;
-  if (isRequest(gqlContext.extra?.request)) return gqlContext.extra.request;
+  if (isRequest(gqlContext.extra?.request)) return subscriptionRequest(gqlContext);
   return undefined;
 }
 

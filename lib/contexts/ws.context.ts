@@ -3,6 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { andThen } from '../utils/maybe-promise.js';
 import { authFailureMessage } from './auth-failure.js';
+import { asBearerHeader } from './bearer-token.js';
 import type { ContextKind } from './context-kind.interface.js';
 import { optionalPeer } from './optional-peer.js';
 
@@ -27,13 +28,6 @@ export function rememberUpgradeRequests(server: Server): void {
   });
 }
 
-/** `Bearer <token>` of socket.io's `handshake.auth.token`, or `undefined`. */
-function authToken(handshake: any): string | undefined {
-  const token = handshake.auth?.token;
-  if (typeof token !== 'string' || token === '') return undefined;
-  return /^bearer\s/i.test(token) ? token : `Bearer ${token}`;
-}
-
 /**
  * What auth providers read of a WebSocket client, as a request: for socket.io, the handshake
  * request with the connection's peer address (`handshake.address`) and, when the handshake has no
@@ -45,7 +39,7 @@ export function handshakeRequest(client: any): any {
   if (view !== undefined) return view;
   const handshake = client?.handshake;
   if (handshake !== undefined) {
-    const token = handshake.headers?.authorization === undefined ? authToken(handshake) : undefined;
+    const token = handshake.headers?.authorization === undefined ? asBearerHeader(handshake.auth?.token) : undefined;
     view = Object.create(client.request ?? null, {
       headers: {
         value: token === undefined ? (handshake.headers ?? {}) : { ...handshake.headers, authorization: token },

@@ -2,7 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createGraphQLApp, GRAPHQL_SERVERS } from '../../../support/graphql-app.js';
+import { createJwtAuth } from '../../../../lib/index.js';
 import { as, headerAuth } from '../../../support/header-auth.js';
+import { hs256, SECRET } from '../../../support/tokens.js';
 import { listen } from '../../../support/raw-request.js';
 import { graphqlScenario, PUBSUB } from './app.module.js';
 
@@ -32,14 +34,14 @@ function firstResult(client: Client, query: string): Promise<any> {
   });
 }
 
-/** A graphql-ws client whose connections send `headers` with their upgrade request. */
-function wsClient(url: string, headers: Record<string, string>): Client {
+/** A graphql-ws client whose connections send `headers` with their upgrade request, and `connectionParams`. */
+function wsClient(url: string, headers: Record<string, string>, connectionParams?: Record<string, unknown>): Client {
   class HeaderWebSocket extends WebSocket {
     constructor(address: string, protocols?: string | string[]) {
       super(address, protocols, { headers });
     }
   }
-  return createClient({ url, webSocketImpl: HeaderWebSocket, retryAttempts: 0, lazy: true });
+  return createClient({ url, webSocketImpl: HeaderWebSocket, retryAttempts: 0, lazy: true, connectionParams });
 }
 
 describe.each(GRAPHQL_SERVERS)('GraphQL subscriptions over graphql-ws on $name', (server) => {
@@ -81,3 +83,31 @@ describe.each(GRAPHQL_SERVERS)('GraphQL subscriptions over graphql-ws on $name',
     expect(result.errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 });
+
+describe.each(GRAPHQL_SERVERS.filter((server) => server.name !== 'mercurius'))(
+  'GraphQL subscriptions with JwtAuth on $name',
+  (server) => {
+    let app: INestApplication;
+    let url: string;
+    const clients: Client[] = [];
+    beforeAll(async () => {
+      app = await createGraphQLApp(server, graphqlScenario({ auth: createJwtAuth(SECRET) }), { subscriptions: true });
+      url = (await listen(app)).replace('http', 'ws') + '/graphql';
+    });
+    afterAll(async () => {
+      await Promise.all(clients.map((client) => client.dispose()));
+      await app.close();
+    });
+
+    it('reads the token from connectionParams.authorization (browsers cannot set WebSocket headers)', async () => {
+      const client = wsClient(url, {}, { authorization: hs256({ user: 'max' }) });
+      clients.push(client);
+      expect(await firstResult(client, 'subscription { ticks }')).toEqual({ data: { ticks: 'tick' } });
+      const rejected = await firstResult(client, 'subscription { ticks }');
+      expect(rejected.errors[0].extensions.code).toBe('TOO_MANY_REQUESTS');
+      const bad = wsClient(url, {}, { authorization: 'Bearer not.a.token' });
+      clients.push(bad);
+      expect((await firstResult(bad, 'subscription { ticks }')).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    });
+  },
+);
