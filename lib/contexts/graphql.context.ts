@@ -57,13 +57,12 @@ const NO_REQUEST =
   '`context: (request, reply) => ({ request, reply })`, Mercurius `context: (request, reply) => ({ request, reply })`; ' +
   'for graphql-ws subscriptions keep `extra` (`context: ({ req, res, extra }) => ({ req, res, extra })`).';
 
-/** What the headers of one HTTP response report so far: several resolvers may be limited in it. */
-interface ResponseLimits {
-  limits: readonly LimitInfo[];
-  retryAfter?: number;
-}
-
-const written = new WeakMap<object, ResponseLimits>();
+/**
+ * Where a response keeps the limits its headers report so far (several resolvers may be limited in
+ * one request) and its `Retry-After`: symbol properties, cheaper than a WeakMap entry per request.
+ */
+const LIMITS = Symbol('nestjs-ratelimit: limits written');
+const RETRY_AFTER = Symbol('nestjs-ratelimit: Retry-After written');
 
 /**
  * `limits` added to what earlier resolvers of the same response reported: one entry per policy
@@ -106,13 +105,12 @@ export const graphqlContext: ContextKind = {
     if (limits.length === 0 && retryAfter === undefined) return;
     const response = graphqlResponse(context.getArgByIndex(2));
     if (response === undefined) return;
-    let state = written.get(response);
-    if (state === undefined)
-      written.set(response, (state = { limits })); // never changed in place: merges copy
-    else state.limits = mergeLimits(state.limits, limits);
-    writeRateLimitHeaders(response, setHeader, mode, state.limits);
-    if (retryAfter !== undefined && !(retryAfter <= (state.retryAfter ?? 0))) {
-      state.retryAfter = retryAfter;
+    const previous: readonly LimitInfo[] | undefined = response[LIMITS];
+    const all = previous === undefined ? limits : mergeLimits(previous, limits); // never changed in place
+    response[LIMITS] = all;
+    writeRateLimitHeaders(response, setHeader, mode, all);
+    if (retryAfter !== undefined && !(retryAfter <= (response[RETRY_AFTER] ?? 0))) {
+      response[RETRY_AFTER] = retryAfter;
       setHeader(response, 'Retry-After', retryAfter);
     }
   },
