@@ -17,6 +17,7 @@ const RULE_KEYS = new Set<string>([
   'blockTime',
   'zone',
   'algorithm',
+  'dryRun',
 ]);
 
 /** One limit of a compiled rule: `limit` hits per `windowMs` on one counter. */
@@ -41,6 +42,13 @@ export interface CompiledRule {
   limits: CompiledLimit[];
   /** The block scope of the rule (duration 0 when it has no `blockTime`). */
   block: BlockScope;
+  /** A shadow rule (`dryRun: true`): its limits never reject. */
+  shadow: boolean;
+  /**
+   * Where the rule counts, as the `scope` label of the metrics: `zone:<zone>`, else
+   * `pattern:<pattern>`, `route:<route id>` or `service:<scope>`. Comes from the configuration only.
+   */
+  scope: string;
 }
 
 /** Where a list of rules comes from: it names the counting scope and appears in error messages. */
@@ -120,6 +128,11 @@ export function validateRule(rule: unknown, index: number, label: string): asser
     }
   }
   if (fields.algorithm !== undefined) validateAlgorithm(fields.algorithm, where);
+  if (fields.dryRun !== undefined && typeof fields.dryRun !== 'boolean') {
+    throw new InvalidRateLimitConfigError(
+      `Invalid "dryRun" in ${where}: expected true or false, got ${JSON.stringify(fields.dryRun)}.`,
+    );
+  }
 }
 
 /** Validates a list of rules (see `validateRule`). */
@@ -152,5 +165,7 @@ export function compileRule(rule: Rule, source: RuleSource, defaults: CompileDef
     method,
     limits,
     block: { key: `${scope}:block`, durationMs: Math.round((rule.blockTime ?? 0) * 1000) },
+    shadow: rule.dryRun === true,
+    scope: rule.zone !== undefined ? `zone:${rule.zone}` : `${source.kind}:${source.id}`,
   };
 }
