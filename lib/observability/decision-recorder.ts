@@ -13,7 +13,7 @@ import {
   type ScopeDecision,
 } from './decision.js';
 
-/** Counts the decisions of scopes (the metrics): `decisions[i]` for `scopes[i]`, an index into `DECISIONS` or -1. */
+/** Counts the decisions of scopes (the metrics): `decisions[i]` for `scopes[i]`, an index into `DECISIONS` or -1 (`decisions` may be longer). */
 export interface DecisionCounter {
   count(scopes: readonly string[], decisions: readonly number[]): void;
 }
@@ -49,7 +49,7 @@ export class DecisionRecorder {
     this.counter?.count(plan.scopes, decisions);
     if (this.onDecision === undefined) return;
     const scopes: ScopeDecision[] = [];
-    for (let s = 0; s < decisions.length; s++) {
+    for (let s = 0; s < plan.scopes.length; s++) {
       if (decisions[s] !== NOT_COUNTED) scopes.push({ scope: plan.scopes[s], decision: DECISIONS[decisions[s]] });
     }
     const dryRun = decision === DRY_RUN;

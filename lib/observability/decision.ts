@@ -54,7 +54,7 @@ export interface RateLimitDecision {
 
 /**
  * Decides, for each scope of `plan`, how the call counts there (an index into `DECISIONS`, or
- * `NOT_COUNTED`, written into `out`), and returns the call's own decision. `dryRun`: the module's
+ * `NOT_COUNTED`, written into `out[0 .. plan.scopes.length - 1]`), and returns the call's own decision. `dryRun`: the module's
  * option applies (the guard's calls).
  * - Admitted: allowed in every scope, but dry_run in a shadow rule's scope that had no room.
  * - Rejected by limits: rejected in the scopes whose limits had no room (dry_run under the
@@ -63,33 +63,36 @@ export interface RateLimitDecision {
  *   (a standing block reports every limit as full, so the limits tell nothing more); nothing elsewhere.
  */
 export function decide(plan: LimitPlan, result: ConsumeResult, dryRun: boolean, out: number[]): number {
-  const { checks, scopeOf, scopes, blockable } = plan;
-  out.length = scopes.length;
-  out.fill(NOT_COUNTED);
-  let shadowed = false;
-  for (let i = 0; i < checks.length; i++) {
-    if (result.limits[i].retryAfterMs === 0) continue; // room for the call
-    const scope = scopeOf[i];
-    if (!checks[i].shadow) {
-      out[scope] = REJECTED;
-    } else {
-      shadowed = true;
-      if (out[scope] === NOT_COUNTED) out[scope] = DRY_RUN;
-    }
-  }
+  const { checks, scopeOf, blockable } = plan;
+  const scopes = plan.scopes.length;
+  const limits = result.limits;
   if (result.allowed) {
-    for (let s = 0; s < out.length; s++) if (out[s] === NOT_COUNTED) out[s] = ALLOWED;
+    // The hot path: nothing to allocate, one pass over the scopes and one over the checks.
+    for (let s = 0; s < scopes; s++) out[s] = ALLOWED;
+    let shadowed = false;
+    for (let i = 0; i < checks.length; i++) {
+      if (limits[i].retryAfterMs === 0) continue; // only a shadow limit can be full on an admitted call
+      out[scopeOf[i]] = DRY_RUN;
+      shadowed = true;
+    }
     return shadowed ? DRY_RUN : ALLOWED;
+  }
+  for (let s = 0; s < scopes; s++) out[s] = NOT_COUNTED;
+  for (let i = 0; i < checks.length; i++) {
+    if (limits[i].retryAfterMs === 0) continue;
+    const scope = scopeOf[i];
+    if (!checks[i].shadow) out[scope] = REJECTED;
+    else if (out[scope] === NOT_COUNTED) out[scope] = DRY_RUN;
   }
   const outcome = dryRun ? DRY_RUN : result.blocked ? BLOCKED : REJECTED;
   const byBlock = result.blocked && blockable.includes(true);
   let named = false; // some scope is named by its limits (or by its block)
-  for (let s = 0; s < out.length; s++) {
+  for (let s = 0; s < scopes; s++) {
     if (byBlock && !blockable[s]) out[s] = NOT_COUNTED;
     else if (out[s] === REJECTED) named = true;
     else if (byBlock) out[s] = NOT_COUNTED;
   }
-  for (let s = 0; s < out.length; s++) {
+  for (let s = 0; s < scopes; s++) {
     if (out[s] === REJECTED || (!named && out[s] === NOT_COUNTED && (!byBlock || blockable[s]))) out[s] = outcome;
   }
   return outcome;
