@@ -123,7 +123,10 @@ describe.each(PLATFORMS)('ClientIpAuth on %s', (platform) => {
       const ours = () => warn.mock.calls.filter(([message]) => String(message).startsWith('ClientIpAuth'));
       expect(await whoami(listed)).toBe('127.0.0.1');
       expect(ours()).toEqual([]);
-      for (const headers of [{ 'X-Forwarded-For': '203.0.113.7' }, { 'X-Real-IP': '203.0.113.8' }]) {
+      for (const headers of [{ 'X-Forwarded-For': '203.0.113.7' }, { 'X-Real-IP': '203.0.113.8' }] as Record<
+        string,
+        string
+      >[]) {
         for (let i = 0; i < 3; i++) expect(await whoami(listed, headers)).toBe('127.0.0.1');
         expect(await whoami(none, headers)).toBe('127.0.0.1');
       }
