@@ -31,7 +31,10 @@ describe.each(PLATFORMS)('bootstrap warnings on %s', (platform) => {
     try {
       const ours = () =>
         warn.mock.contexts
-          .map((logger, i) => [(logger as { context?: string }).context, String(warn.mock.calls[i][0])])
+          .map((logger, i): [unknown, string] => [
+            (logger as { context?: string }).context,
+            String(warn.mock.calls[i][0]),
+          ])
           .filter(([, message]) => message.includes('RateLimitModule config'));
       const atBoot = ours();
       expect(atBoot.map(([, message]) => message)).toEqual([
