@@ -1,7 +1,7 @@
 /** Anything that makes a path spelling differ from its normal form. */
-const NEEDS_WORK = /%|\/\/|\/\.|\/$|[?#;\\]|[^\x00-\x7f]/;
+const NEEDS_WORK = /%|\/\/|\/\.|\/$|[?#;\\]|[\u0080-\uffff]/;
 /** A character outside ASCII: the spelling lowercased by a router may then match other patterns. */
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 /** Scheme and authority of an absolute-form request target (`GET http://host/path`). */
 const ORIGIN = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i;
 
