@@ -223,10 +223,20 @@ export class JwtAuth implements RateLimitAuth {
           'JwtModule.register({ global: true, secret }), or use new JwtAuth({ secret }) / createJwtAuth(secret).',
       );
     }
+    const moduleOptions = (appService as { options?: Record<string, unknown> }).options;
+    if (typeof moduleOptions === 'object' && !JWT_MODULE_KEYS.some((key) => moduleOptions[key] !== undefined)) {
+      throw new InvalidRateLimitConfigError(
+        "JwtAuth: the app's JwtModule has no key to verify tokens with: give it one, e.g. " +
+          'JwtModule.register({ secret }) (or publicKey, or secretOrKeyProvider).',
+      );
+    }
     const service = appService;
     return (token) => service.verifyAsync(token, verifyOptions);
   }
 }
+
+/** JwtModule options that give its JwtService a key to verify with. */
+const JWT_MODULE_KEYS = ['secret', 'publicKey', 'secretOrPrivateKey', 'secretOrKeyProvider'];
 
 /** A key option as a KeyObject; a key Node cannot read is a configuration error naming the option. */
 function toKey(

@@ -265,6 +265,43 @@ describe.each(PLATFORMS)('JwtAuth on %s', (platform) => {
         controllers: [ProbeController],
       });
       await expect(inList).rejects.toThrow('JwtAuth found no JwtService');
+      const keyless = createApp(platform, {
+        imports: [JwtModule.register({ global: true }), RateLimitModule.forRoot({ auth: JwtAuth })],
+      });
+      await expect(keyless).rejects.toThrow("JwtAuth: the app's JwtModule has no key to verify tokens with");
+    });
+
+    it("given a jwtService, its verifyOptions take precedence over JwtModule's", async () => {
+      const app = await createApp(platform, {
+        imports: [
+          JwtModule.register({ global: true, secret: SECRET, verifyOptions: { issuer: 'module' } }),
+          RateLimitModule.forRootAsync({
+            inject: [JwtService],
+            useFactory: (jwtService: JwtService) => ({
+              auth: new JwtAuth({ jwtService, verifyOptions: { issuer: 'auth', audience: 'api' } }),
+              onBlocked: revealIdentity,
+            }),
+          }),
+        ],
+        controllers: [ProbeController],
+      });
+      try {
+        const ok = await http(app)
+          .get('/whoami')
+          .set(bearer(hs256({ user: 'u', iss: 'auth', aud: 'api' })));
+        expect(ok.body.user).toBe('u');
+        const moduleIssuer = await http(app)
+          .get('/whoami')
+          .set(bearer(hs256({ user: 'u', iss: 'module', aud: 'api' })));
+        expect(moduleIssuer.status).toBe(401);
+        expect(moduleIssuer.body.message).toContain('jwt issuer invalid');
+        const noAudience = await http(app)
+          .get('/whoami')
+          .set(bearer(hs256({ user: 'u', iss: 'auth' })));
+        expect(noAudience.body.message).toContain('jwt audience invalid');
+      } finally {
+        await app.close();
+      }
     });
   });
 });
