@@ -37,6 +37,7 @@ import {
   type RateLimitAuth,
   type RouteRateLimit,
   type Rule,
+  type RuleList,
 } from 'nestjs-ratelimit';
 
 declare const config: Record<string, Rule[]>;
