@@ -1,0 +1,141 @@
+import { createClient } from 'redis';
+import { RedisStorage, type ConsumeRequest } from '../../lib/index.js';
+import { CONSUME_SCRIPT_SHA } from '../../lib/storage/redis.script.js';
+import { CLIENT_KINDS, kindsFor, type TestClient } from '../support/redis-clients.js';
+import { freePort, RedisClusterServer, RedisServer } from '../support/redis-harness.js';
+
+// What differs per client library: recognition by shape, the NOSCRIPT fallback (after SCRIPT FLUSH,
+// on every node of a Cluster, and after a restart), readiness. The suites of test/redis run every
+// kind for the rest.
+
+const EXPECTED_KIND: Record<string, RegExp> = {
+  ioredis: /^ioredis\/iovalkey (Redis|Cluster)$/,
+  iovalkey: /^ioredis\/iovalkey (Redis|Cluster)$/,
+  'node-redis': /^node-redis create(Client|Cluster)$/,
+  'node-redis RESP3': /^node-redis create(Client|Cluster)$/,
+};
+
+/** Two hits allowed per minute on counter `:w` of `user`. */
+const twoPerMinute = (user: string): ConsumeRequest => ({
+  identityKey: `clients:{${user}}`,
+  limits: [{ key: ':w', limit: 2, windowMs: 60_000, algorithm: 'fixed-window', block: 0 }],
+  blocks: [{ key: ':b', durationMs: 0 }],
+});
+
+async function allowedSequence(storage: RedisStorage, request: ConsumeRequest, count: number): Promise<boolean[]> {
+  const allowed: boolean[] = [];
+  for (let i = 0; i < count; i++) allowed.push((await storage.consume(request)).allowed);
+  return allowed;
+}
+
+let server: RedisServer;
+let cluster: RedisClusterServer;
+
+beforeAll(async () => {
+  [server, cluster] = await Promise.all([RedisServer.start(), RedisClusterServer.start(3)]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([server?.stop(), cluster?.stop()]);
+});
+
+describe.each(kindsFor('plain'))('RedisStorage on a $name client', ({ name, create }) => {
+  let made: TestClient;
+  let storage: RedisStorage;
+
+  beforeAll(async () => {
+    made = await create('plain', { port: server.port });
+    storage = new RedisStorage(made.client);
+  });
+  afterAll(async () => {
+    await storage?.onModuleDestroy();
+    await made?.close();
+  });
+
+  it('recognises the client by its shape', () => {
+    expect(storage.clientKind).toMatch(EXPECTED_KIND[name]);
+    expect(storage.clientKind).not.toMatch(/Cluster/);
+  });
+
+  it('runs again after SCRIPT FLUSH and after a Redis restart (NOSCRIPT falls back to EVAL, which loads it)', async () => {
+    const admin = await server.client();
+    const user = `flush-${name}`;
+    expect(await allowedSequence(storage, twoPerMinute(user), 1)).toEqual([true]);
+    await admin.script('FLUSH');
+    expect(await admin.script('EXISTS', CONSUME_SCRIPT_SHA)).toEqual([0]);
+    expect(await allowedSequence(storage, twoPerMinute(user), 2)).toEqual([true, false]);
+    expect(await admin.script('EXISTS', CONSUME_SCRIPT_SHA)).toEqual([1]);
+    admin.disconnect();
+
+    await server.kill();
+    await server.restart(); // empty: no data, no scripts
+    await storage.ready(10_000); // the client reconnects by itself
+    expect(await allowedSequence(storage, twoPerMinute(user), 3)).toEqual([true, true, false]);
+  });
+
+  it('ready() resolves at once for a ready client', async () => {
+    await expect(storage.ready(0)).resolves.toBeUndefined();
+  });
+});
+
+describe.each(kindsFor('cluster'))('RedisStorage on a $name Cluster client', ({ name, create }) => {
+  let made: TestClient;
+  let storage: RedisStorage;
+
+  beforeAll(async () => {
+    made = await create('cluster', { nodes: cluster.startupNodes });
+    storage = new RedisStorage(made.client);
+  });
+  afterAll(async () => {
+    await storage?.onModuleDestroy();
+    await made?.close();
+  });
+
+  it('recognises the Cluster client by its shape', () => {
+    expect(storage.clientKind).toMatch(EXPECTED_KIND[name]);
+    expect(storage.clientKind).toMatch(/Cluster/);
+  });
+
+  it('after SCRIPT FLUSH on every node, loads the script again on each node that runs it', async () => {
+    // Users whose hash tags fall on every node (slots 0-16383 are split in three by --cluster create).
+    const users = Array.from({ length: 30 }, (_, i) => `node-${name}-${i}`);
+    for (const user of users) expect(await allowedSequence(storage, twoPerMinute(user), 1)).toEqual([true]);
+    const admins = await Promise.all(cluster.nodes.map((node) => node.client()));
+    await Promise.all(admins.map((admin) => admin.script('FLUSH')));
+    for (const user of users) expect(await allowedSequence(storage, twoPerMinute(user), 2)).toEqual([true, false]);
+    const loaded = await Promise.all(admins.map((admin) => admin.script('EXISTS', CONSUME_SCRIPT_SHA)));
+    expect(loaded).toEqual(admins.map(() => [1]));
+    for (const admin of admins) admin.disconnect();
+  });
+});
+
+describe.each(CLIENT_KINDS)('RedisStorage.ready() on a $name client that cannot connect', ({ create }) => {
+  it('rejects after the timeout, naming the client kind and its state', async () => {
+    const made = await create('plain', { port: await freePort(), connected: false });
+    const storage = new RedisStorage(made.client);
+    try {
+      await expect(storage.ready(200)).rejects.toThrow(/^(ioredis|node-redis).* client not ready after 200 ms \(.+\)$/);
+    } finally {
+      await storage.onModuleDestroy();
+      await made.close();
+    }
+  });
+});
+
+describe('RedisStorage given something else than a Redis client', () => {
+  it.each([
+    [{}, /an object of class Object/],
+    [null, /got null/],
+    [Promise.resolve(), /a Promise \(pass the client itself/],
+  ])('%p: an error naming the supported clients', (client, got) => {
+    expect(() => new RedisStorage(client as never)).toThrow(
+      /needs a Redis client of ioredis or iovalkey .* node-redis v5\+/,
+    );
+    expect(() => new RedisStorage(client as never)).toThrow(got);
+  });
+
+  it('takes a node-redis client as its type is declared (no cast)', () => {
+    const client = createClient({ socket: { host: '127.0.0.1', port: server.port } });
+    expect(new RedisStorage(client).clientKind).toBe('node-redis createClient');
+  });
+});
