@@ -79,9 +79,7 @@ export class RedisStorage implements RateLimitStorage {
     while (!this.client.isReady()) {
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error(
-          `${this.client.kind} client not ready after ${timeoutMs} ms (${this.client.notReadyReason()})`,
-        );
+        throw new Error(`${this.client.kind} client not ready after ${timeoutMs} ms (${this.client.notReadyReason()})`);
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(READY_POLL_MS, left)));
     }

@@ -33,7 +33,9 @@ export class IoredisClient implements RedisClientAdapter {
   /** Whether `client` has the shape of an ioredis or iovalkey client. */
   static fits(client: Record<string, unknown>): boolean {
     return (
-      typeof client.evalsha === 'function' && typeof client.duplicate === 'function' && typeof client.status === 'string'
+      typeof client.evalsha === 'function' &&
+      typeof client.duplicate === 'function' &&
+      typeof client.status === 'string'
     );
   }
 

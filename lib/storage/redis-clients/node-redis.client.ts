@@ -55,7 +55,9 @@ export class NodeRedisClient implements RedisClientAdapter {
   /** Whether `client` has the shape of a node-redis client, cluster or sentinel. */
   static fits(client: Record<string, unknown>): boolean {
     return (
-      typeof client.evalSha === 'function' && typeof client.duplicate === 'function' && typeof client.isReady === 'boolean'
+      typeof client.evalSha === 'function' &&
+      typeof client.duplicate === 'function' &&
+      typeof client.isReady === 'boolean'
     );
   }
 
