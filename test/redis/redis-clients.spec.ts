@@ -1,7 +1,14 @@
 import { createClient } from 'redis';
 import { RedisStorage, type ConsumeRequest } from '../../lib/index.js';
 import { CONSUME_SCRIPT_SHA } from '../../lib/storage/redis.script.js';
-import { CLIENT_KINDS, kindsFor, type TestClient } from '../support/redis-clients.js';
+import {
+  CLIENT_KINDS,
+  kindsFor,
+  type ClientKind,
+  type ClientSpec,
+  type TestClient,
+  type Topology,
+} from '../support/redis-clients.js';
 import { freePort, RedisClusterServer, RedisServer } from '../support/redis-harness.js';
 
 // What differs per client library: recognition by shape, the NOSCRIPT fallback (after SCRIPT FLUSH,
@@ -39,70 +46,67 @@ afterAll(async () => {
   await Promise.all([server?.stop(), cluster?.stop()]);
 });
 
-describe.each(kindsFor('plain'))('RedisStorage on a $name client', ({ name, create }) => {
-  let made: TestClient;
-  let storage: RedisStorage;
-
+/** A RedisStorage on a client of `kind` made by `spec()` before the tests of the describe block, closed after them. */
+function storageOn(kind: ClientKind, topology: Topology, spec: () => ClientSpec): () => RedisStorage {
+  let made: TestClient | undefined;
+  let storage: RedisStorage | undefined;
   beforeAll(async () => {
-    made = await create('plain', { port: server.port });
+    made = await kind.create(topology, spec());
     storage = new RedisStorage(made.client);
   });
   afterAll(async () => {
     await storage?.onModuleDestroy();
     await made?.close();
   });
+  return () => storage!;
+}
+
+describe.each(kindsFor('plain'))('RedisStorage on a $name client', (kind) => {
+  const { name } = kind;
+  const subject = storageOn(kind, 'plain', () => ({ port: server.port }));
 
   it('recognises the client by its shape', () => {
-    expect(storage.clientKind).toMatch(EXPECTED_KIND[name]);
-    expect(storage.clientKind).not.toMatch(/Cluster/);
+    expect(subject().clientKind).toMatch(EXPECTED_KIND[name]);
+    expect(subject().clientKind).not.toMatch(/Cluster/);
   });
 
   it('runs again after SCRIPT FLUSH and after a Redis restart (NOSCRIPT falls back to EVAL, which loads it)', async () => {
     const admin = await server.client();
     const user = `flush-${name}`;
-    expect(await allowedSequence(storage, twoPerMinute(user), 1)).toEqual([true]);
+    expect(await allowedSequence(subject(), twoPerMinute(user), 1)).toEqual([true]);
     await admin.script('FLUSH');
     expect(await admin.script('EXISTS', CONSUME_SCRIPT_SHA)).toEqual([0]);
-    expect(await allowedSequence(storage, twoPerMinute(user), 2)).toEqual([true, false]);
+    expect(await allowedSequence(subject(), twoPerMinute(user), 2)).toEqual([true, false]);
     expect(await admin.script('EXISTS', CONSUME_SCRIPT_SHA)).toEqual([1]);
     admin.disconnect();
 
     await server.kill();
     await server.restart(); // empty: no data, no scripts
-    await storage.ready(10_000); // the client reconnects by itself
-    expect(await allowedSequence(storage, twoPerMinute(user), 3)).toEqual([true, true, false]);
+    await subject().ready(10_000); // the client reconnects by itself
+    expect(await allowedSequence(subject(), twoPerMinute(user), 3)).toEqual([true, true, false]);
   });
 
   it('ready() resolves at once for a ready client', async () => {
-    await expect(storage.ready(0)).resolves.toBeUndefined();
+    await expect(subject().ready(0)).resolves.toBeUndefined();
   });
 });
 
-describe.each(kindsFor('cluster'))('RedisStorage on a $name Cluster client', ({ name, create }) => {
-  let made: TestClient;
-  let storage: RedisStorage;
-
-  beforeAll(async () => {
-    made = await create('cluster', { nodes: cluster.startupNodes });
-    storage = new RedisStorage(made.client);
-  });
-  afterAll(async () => {
-    await storage?.onModuleDestroy();
-    await made?.close();
-  });
+describe.each(kindsFor('cluster'))('RedisStorage on a $name Cluster client', (kind) => {
+  const { name } = kind;
+  const subject = storageOn(kind, 'cluster', () => ({ nodes: cluster.startupNodes }));
 
   it('recognises the Cluster client by its shape', () => {
-    expect(storage.clientKind).toMatch(EXPECTED_KIND[name]);
-    expect(storage.clientKind).toMatch(/Cluster/);
+    expect(subject().clientKind).toMatch(EXPECTED_KIND[name]);
+    expect(subject().clientKind).toMatch(/Cluster/);
   });
 
   it('after SCRIPT FLUSH on every node, loads the script again on each node that runs it', async () => {
     // Users whose hash tags fall on every node (slots 0-16383 are split in three by --cluster create).
     const users = Array.from({ length: 30 }, (_, i) => `node-${name}-${i}`);
-    for (const user of users) expect(await allowedSequence(storage, twoPerMinute(user), 1)).toEqual([true]);
+    for (const user of users) expect(await allowedSequence(subject(), twoPerMinute(user), 1)).toEqual([true]);
     const admins = await Promise.all(cluster.nodes.map((node) => node.client()));
     await Promise.all(admins.map((admin) => admin.script('FLUSH')));
-    for (const user of users) expect(await allowedSequence(storage, twoPerMinute(user), 2)).toEqual([true, false]);
+    for (const user of users) expect(await allowedSequence(subject(), twoPerMinute(user), 2)).toEqual([true, false]);
     const loaded = await Promise.all(admins.map((admin) => admin.script('EXISTS', CONSUME_SCRIPT_SHA)));
     expect(loaded).toEqual(admins.map(() => [1]));
     for (const admin of admins) admin.disconnect();
