@@ -37,14 +37,28 @@ async function allowedSequence(storage: RedisStorage, request: ConsumeRequest, c
 
 let server: RedisServer;
 let cluster: RedisClusterServer;
+let sentinelMaster: RedisServer;
+let sentinel: RedisServer;
 
 beforeAll(async () => {
-  [server, cluster] = await Promise.all([RedisServer.start(), RedisClusterServer.start(3)]);
+  [server, cluster, sentinelMaster] = await Promise.all([
+    RedisServer.start(),
+    RedisClusterServer.start(3),
+    RedisServer.start(),
+  ]);
+  sentinel = await RedisServer.startSentinel(sentinelMaster, 'clients-master');
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([server?.stop(), cluster?.stop()]);
+  await Promise.all([server?.stop(), cluster?.stop(), sentinel?.stop(), sentinelMaster?.stop()]);
 });
+
+/** How to reach each topology's servers. */
+const SPECS: Record<Topology, () => ClientSpec> = {
+  plain: () => ({ port: server.port }),
+  cluster: () => ({ nodes: cluster.startupNodes }),
+  sentinel: () => ({ sentinel: { port: sentinel.port, name: 'clients-master' } }),
+};
 
 /** A RedisStorage on a client of `kind` made by `spec()` before the tests of the describe block, closed after them. */
 function storageOn(kind: ClientKind, topology: Topology, spec: () => ClientSpec): () => RedisStorage {
@@ -63,7 +77,7 @@ function storageOn(kind: ClientKind, topology: Topology, spec: () => ClientSpec)
 
 describe.each(kindsFor('plain'))('RedisStorage on a $name client', (kind) => {
   const { name } = kind;
-  const subject = storageOn(kind, 'plain', () => ({ port: server.port }));
+  const subject = storageOn(kind, 'plain', SPECS.plain);
 
   it('recognises the client by its shape', () => {
     expect(subject().clientKind).toMatch(EXPECTED_KIND[name]);
@@ -93,7 +107,7 @@ describe.each(kindsFor('plain'))('RedisStorage on a $name client', (kind) => {
 
 describe.each(kindsFor('cluster'))('RedisStorage on a $name Cluster client', (kind) => {
   const { name } = kind;
-  const subject = storageOn(kind, 'cluster', () => ({ nodes: cluster.startupNodes }));
+  const subject = storageOn(kind, 'cluster', SPECS.cluster);
 
   it('recognises the Cluster client by its shape', () => {
     expect(subject().clientKind).toMatch(EXPECTED_KIND[name]);
@@ -110,6 +124,33 @@ describe.each(kindsFor('cluster'))('RedisStorage on a $name Cluster client', (ki
     const loaded = await Promise.all(admins.map((admin) => admin.script('EXISTS', CONSUME_SCRIPT_SHA)));
     expect(loaded).toEqual(admins.map(() => [1]));
     for (const admin of admins) admin.disconnect();
+  });
+});
+
+const RESET_CASES = CLIENT_KINDS.flatMap((kind) => kind.topologies.map((topology) => ({ kind, topology })));
+
+describe.each(RESET_CASES)('reset broadcast with $kind.name on $topology', ({ kind, topology }) => {
+  // Two storages on two clients: two app instances, each with its blocked cache.
+  const a = storageOn(kind, topology, SPECS[topology]);
+  const b = storageOn(kind, topology, SPECS[topology]);
+
+  it("a reset on one storage empties the other one's cached block within 1 s", async () => {
+    await Promise.all([a().ready(10_000), b().ready(10_000)]);
+    const request: ConsumeRequest = {
+      identityKey: `clients:{reset-${kind.name}-${topology}}`,
+      limits: [{ key: ':w', limit: 1, windowMs: 60_000, algorithm: 'fixed-window', block: 0 }],
+      blocks: [{ key: ':b', durationMs: 3_600_000 }],
+    };
+    expect(await allowedSequence(a(), request, 2)).toEqual([true, false]); // blocked for an hour
+    expect((await b().consume(request)).blocked).toBe(true); // now cached in b
+    await a().reset(request.identityKey);
+    const deadline = Date.now() + 1_000;
+    let allowed = false;
+    while (!allowed && Date.now() < deadline) {
+      allowed = (await b().consume({ ...request, peek: true })).allowed;
+      if (!allowed) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(allowed).toBe(true);
   });
 });
 
