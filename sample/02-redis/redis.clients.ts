@@ -31,5 +31,7 @@ export async function nodeRedisConnection(url: string): Promise<RedisConnection>
   });
   redis.on('error', () => {});
   await redis.connect();
-  return { client: redis, close: () => redis.close() };
+  // The storage's view of the connection without node-redis's 5 s timer per command (README "Redis clients");
+  // storageTimeout bounds its calls instead.
+  return { client: redis.withCommandOptions({ timeout: 0 }), close: () => redis.close() };
 }
