@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { CLIENT_KINDS } from '../support/redis-clients.js';
+import { CLIENT_LIBRARIES } from '../support/redis-clients.js';
 import { RedisServer } from '../support/redis-harness.js';
 import { TcpGate } from '../support/tcp-gate.js';
 import { commandsDuring } from './support/monitor.js';
@@ -77,7 +77,7 @@ async function within(timeoutMs: number, condition: () => boolean | Promise<bool
   }
 }
 
-describe.each(CLIENT_KINDS)(`${PROCESSES} app processes on $name sharing one Redis`, ({ name }) => {
+describe.each(CLIENT_LIBRARIES)(`${PROCESSES} app processes on $name sharing one Redis`, ({ name }) => {
   let server: RedisServer;
   let gate: TcpGate;
   let admin: Redis;

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { RedisStorage, type StorageErrorPolicy } from '../../lib/index.js';
 import { createApp, http, PLATFORMS } from '../support/app.js';
-import { CLIENT_KINDS, type TestClient } from '../support/redis-clients.js';
+import { CLIENT_LIBRARIES, type TestClient } from '../support/redis-clients.js';
 import { freePort, RedisServer } from '../support/redis-harness.js';
 import { redisAppModule } from './support/redis-app.module.js';
 
@@ -42,7 +42,7 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
-const CASES = CLIENT_KINDS.flatMap((kind) => PLATFORMS.map((platform) => ({ kind, platform })));
+const CASES = CLIENT_LIBRARIES.flatMap((kind) => PLATFORMS.map((platform) => ({ kind, platform })));
 
 describe.each(CASES)('Redis outages with $kind.name on $platform', ({ kind, platform }) => {
   let server: RedisServer;

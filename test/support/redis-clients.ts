@@ -149,6 +149,13 @@ export const CLIENT_KINDS: readonly ClientKind[] = [
   ioredisFamily('iovalkey', Iovalkey as never, IovalkeyCluster as never),
 ];
 
+/**
+ * One kind per client library (node-redis on RESP2): for the suites whose subject is the process
+ * around the client (several app processes, outages), where RESP3 adds nothing that the suites on
+ * every kind (conformance, round trips, Sentinel, the client spec) do not already cover.
+ */
+export const CLIENT_LIBRARIES: readonly ClientKind[] = CLIENT_KINDS.filter((kind) => kind.name !== 'node-redis RESP3');
+
 /** The kinds that support `topology`. */
 export function kindsFor(topology: Topology): ClientKind[] {
   return CLIENT_KINDS.filter((kind) => kind.topologies.includes(topology));
