@@ -1,9 +1,12 @@
+import { METHODS } from 'node:http';
 import type { Algorithm } from '../algorithms/algorithm.interface.js';
 import { ALGORITHMS } from '../algorithms/algorithms.js';
 import { DEFAULT_GROUP } from '../auth/identity.js';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
 import type { BlockScope } from '../storage/rate-limit-storage.interface.js';
+import { describeValue, numberHint } from '../utils/describe-value.js';
 import { scopeKey, type ScopeKind } from '../utils/keys.js';
+import { warnConfig } from './config-warnings.js';
 import { PERIODS, type PeriodName } from './periods.js';
 import type { Rule } from './rule.interface.js';
 
@@ -90,9 +93,14 @@ export function validateRule(rule: unknown, index: number, label: string): asser
   }
   for (const key of [...PERIOD_NAMES, 'limit'] as const) {
     const value = fields[key];
-    if (value !== undefined && !isCount(value)) {
+    if (value === undefined && key in fields) {
+      warnConfig(
+        `In ${where}, "${key}" is undefined, so it sets no ${key} limit (a missing environment variable?). ` +
+          'Give a number, or remove the key.',
+      );
+    } else if (value !== undefined && !isCount(value)) {
       throw new InvalidRateLimitConfigError(
-        `Invalid "${key}" in ${where}: ${JSON.stringify(value)} is not a whole number of hits >= 0.`,
+        `Invalid "${key}" in ${where}: ${describeValue(value)} is not a whole number of hits >= 0.${numberHint(value)}`,
       );
     }
   }
@@ -118,6 +126,12 @@ export function validateRule(rule: unknown, index: number, label: string): asser
         `Invalid "${key}" in ${where}: expected a non-empty string, got ${JSON.stringify(value)}.`,
       );
     }
+  }
+  if (typeof fields.method === 'string' && fields.method !== '*' && !METHODS.includes(fields.method.toUpperCase())) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid "method" in ${where}: ${JSON.stringify(fields.method)} is not an HTTP method; ` +
+        `use a method name such as 'GET' or 'post' (any case, no spaces), or '*' for every method.`,
+    );
   }
   if (fields.algorithm !== undefined) validateAlgorithm(fields.algorithm, where);
 }
