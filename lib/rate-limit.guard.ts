@@ -64,7 +64,7 @@ export class RateLimitGuard implements CanActivate {
       }
       const rules = this.selectRules(lists, identity, method);
       if (rules.length === 0) return true;
-      return andThen(this.service.limit(identity, rules), (info) => this.respond(context, info, kind));
+      return andThen(this.service.limit(identity, rules, false, context), (info) => this.respond(context, info, kind));
     });
   }
 

@@ -1,6 +1,7 @@
 import { Module, Optional, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { rememberUpgradeRequests } from './contexts/ws.context.js';
+import { InvalidRateLimitConfigError } from './errors/invalid-rate-limit-config.error.js';
 import { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE, RateLimitConfigurableModule } from './rate-limit.module-definition.js';
 import { RATE_LIMIT_EXPORTS, RATE_LIMIT_PROVIDERS } from './rate-limit.providers.js';
 
@@ -27,6 +28,13 @@ export class RateLimitModule extends RateLimitConfigurableModule implements OnAp
 
   /** Configures the module with options from a factory, class or existing provider. */
   static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    if (!options?.useFactory && !options?.useClass && !options?.useExisting) {
+      throw new InvalidRateLimitConfigError(
+        'RateLimitModule.forRootAsync needs "useFactory", "useClass" or "useExisting" to produce the options, ' +
+          'e.g. forRootAsync({ inject: [ConfigService], useFactory: (config: ConfigService) => ({ ... }) }); ' +
+          'for static options use forRoot({ ... }).',
+      );
+    }
     return super.forRootAsync(options);
   }
 }

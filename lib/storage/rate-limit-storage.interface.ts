@@ -11,6 +11,12 @@ export interface LimitCheck {
   algorithm: Algorithm;
   /** Index into `ConsumeRequest.blocks` of the scope this limit belongs to. */
   block: number;
+  /**
+   * A shadow limit (a rule with `dryRun: true`) is checked and its status reported like any limit,
+   * but its rejection neither rejects the request nor blocks; when the request is admitted, a shadow
+   * limit that has room records the hit, one that has no room records nothing.
+   */
+  shadow?: boolean;
 }
 
 /** A scope in which the identity can be blocked. */
@@ -60,4 +66,10 @@ export interface RateLimitStorage {
   consume(request: ConsumeRequest): ConsumeResult | Promise<ConsumeResult>;
   /** Forgets every counter and block of one identity (`identityKey` as in `ConsumeRequest`). */
   reset(identityKey: string): void | Promise<void>;
+  /**
+   * Optional: resolves once the storage can answer, rejects saying why when it cannot within
+   * `timeoutMs` (ms). `RateLimitModule` awaits it at bootstrap, bounded by `storageTimeout` (else
+   * 5000 ms), so that an app does not start out counting in the `onStorageError` fallback.
+   */
+  ready?(timeoutMs: number): Promise<void>;
 }

@@ -10,8 +10,7 @@ import { as, headerAuth } from '../support/header-auth.js';
 import { RedisServer } from '../support/redis-harness.js';
 import { call, startTcpMicroservice } from '../support/rpc.js';
 import { WS_ADAPTERS } from '../support/ws-clients.js';
-import { commandsDuring } from './support/redis-commands.js';
-import { FAIL_FAST } from './support/redis-app.module.js';
+import { commandsDuring } from './support/monitor.js';
 
 /** GraphQL, WebSocket and RPC handlers on RedisStorage: the same limits, one EVALSHA per hit. */
 let server: RedisServer;
@@ -19,7 +18,7 @@ let redis: Redis;
 let admin: Redis;
 beforeAll(async () => {
   server = await RedisServer.start();
-  redis = await server.client(FAIL_FAST);
+  redis = await server.client({ enableOfflineQueue: false, maxRetriesPerRequest: 1 }); // fail fast (README)
   admin = await server.client();
 });
 afterAll(async () => {

@@ -2,27 +2,30 @@ import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RedisStorage } from '../../lib/index.js';
 import { createApp, http, PLATFORMS } from '../support/app.js';
+import { CLIENT_KINDS, type TestClient } from '../support/redis-clients.js';
 import { RedisServer } from '../support/redis-harness.js';
-import { commandsDuring } from './support/redis-commands.js';
-import { FAIL_FAST, redisAppModule } from './support/redis-app.module.js';
+import { commandsDuring } from './support/monitor.js';
+import { redisAppModule } from './support/redis-app.module.js';
 
-describe.each(PLATFORMS)('Redis round trips per request on %s', (platform) => {
+const CASES = CLIENT_KINDS.flatMap((kind) => PLATFORMS.map((platform) => ({ kind, platform })));
+
+describe.each(CASES)('Redis round trips per request with $kind.name on $platform', ({ kind, platform }) => {
   let server: RedisServer;
-  let client: Redis;
+  let client: TestClient;
   let admin: Redis;
   let app: INestApplication;
 
   beforeAll(async () => {
     server = await RedisServer.start();
-    client = await server.client(FAIL_FAST);
+    client = await kind.create('plain', { port: server.port });
     admin = await server.client();
-    app = await createApp(platform, redisAppModule(new RedisStorage(client)));
+    app = await createApp(platform, redisAppModule(new RedisStorage(client.client)));
     expect((await http(app).get('/stacked').set('x-user', 'warm-up')).status).toBe(200); // loads the script
   });
 
   afterAll(async () => {
     await app?.close();
-    client?.disconnect();
+    await client?.close();
     admin?.disconnect();
     await server?.stop();
   });
