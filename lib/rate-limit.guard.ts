@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { checkIdentity } from './auth/identity.js';
+import { checkIdentity, type ResolvedIdentity } from './auth/identity.js';
 import type { IdentifyFunction } from './auth/identify.js';
 import type { Identity } from './auth/rate-limit-auth.interface.js';
 import type { ContextKind } from './contexts/context-kind.interface.js';
@@ -57,7 +57,7 @@ export class RateLimitGuard implements CanActivate {
       const method = kind.method(context, request);
       if (kind.patterns === 'once-per-request') {
         const limit = (some: readonly RuleList[]) =>
-          this.limitRules(identity, this.selectRules(some, identity, method));
+          this.limitRules(identity, this.selectRules(some, identity, method), context);
         return andThen(this.patternHits.limit(request, lists, limit), (info) =>
           info === undefined ? true : this.respond(context, info, kind),
         );
@@ -79,8 +79,12 @@ export class RateLimitGuard implements CanActivate {
   }
 
   /** `service.limit` of `rules`, or `undefined` when there are none. */
-  private limitRules(identity: Required<Identity>, rules: CompiledRule[]): MaybePromise<RateLimitInfo | undefined> {
-    return rules.length === 0 ? undefined : this.service.limit(identity, rules);
+  private limitRules(
+    identity: ResolvedIdentity,
+    rules: CompiledRule[],
+    context: ExecutionContext,
+  ): MaybePromise<RateLimitInfo | undefined> {
+    return rules.length === 0 ? undefined : this.service.limit(identity, rules, false, context);
   }
 
   /** Writes the rate-limit headers; a rejected call (unless `dryRun`) gets `onBlocked`, then the rejection. */

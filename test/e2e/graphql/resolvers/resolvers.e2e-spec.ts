@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { createJwtAuth } from '../../../../lib/index.js';
+import { createJwtAuth, type RateLimitDecision } from '../../../../lib/index.js';
 import { http } from '../../../support/app.js';
 import { createGraphQLApp, gql, GRAPHQL_SERVERS } from '../../../support/graphql-app.js';
 import { as, headerAuth } from '../../../support/header-auth.js';
@@ -121,6 +121,26 @@ describe.each(GRAPHQL_SERVERS)('GraphQL resolvers on $name', (server) => {
         expect(response.headers['ratelimit']).toBe('"minute";r=2;t=60');
       });
     }
+  });
+
+  describe('onDecision', () => {
+    let app: INestApplication;
+    const seen: { type: string; allowed: boolean }[] = [];
+    beforeAll(async () => {
+      const onDecision = (event: RateLimitDecision) =>
+        seen.push({ type: event.context!.getType(), allowed: event.allowed });
+      app = await createGraphQLApp(server, graphqlScenario({ auth: headerAuth(), onDecision }));
+    });
+    afterAll(() => app.close());
+
+    it("gets every resolver decision with the resolver's context", async () => {
+      for (let i = 0; i < 3; i++) await gql(app, '{ limited }', as('lou'));
+      expect(seen).toEqual([
+        { type: 'graphql', allowed: true },
+        { type: 'graphql', allowed: true },
+        { type: 'graphql', allowed: false },
+      ]);
+    });
   });
 
   describe('JwtAuth', () => {
