@@ -21,20 +21,34 @@ export interface LimitInfo {
 /** Sets one header on a response of some context kind (see `contexts/`). */
 export type SetHeader = (response: any, name: string, value: string | number) => void;
 
-/** Policy names made unique within one response (`minute`, `minute-2`, ...), as the draft requires. */
-function uniqueNames(limits: readonly LimitInfo[]): string[] {
+/**
+ * What the draft headers of some applied limits say whatever the counts: built once per
+ * combination of rules (with its limit plan), so a request only formats its counts.
+ */
+export interface DraftPolicy {
+  /** The `RateLimit-Policy` value, e.g. `"minute";q=10;w=60`. */
+  readonly policy: string;
+  /** Per limit, what precedes its remaining count in the `RateLimit` value, e.g. `, "minute";r=`. */
+  readonly prefixes: readonly string[];
+}
+
+/** The draft policy of `limits` (their name, limit and window); policy names made unique (`minute`, `minute-2`, ...), as the draft requires. */
+export function draftPolicy(limits: readonly Pick<LimitInfo, 'name' | 'limit' | 'window'>[]): DraftPolicy {
   const names = limits.map((limit) => limit.name);
   for (let i = 1; i < names.length; i++) {
     let n = 2;
     while (names.indexOf(names[i]) < i) names[i] = `${limits[i].name}-${n++}`;
   }
-  return names;
+  const members = limits.map(({ limit, window }, i) => `"${names[i]}";q=${limit};w=${window}`);
+  const prefixes = names.map((name, i) => `${i === 0 ? '' : ', '}"${name}";r=`);
+  return { policy: members.join(', '), prefixes };
 }
 
 /**
  * Writes the rate-limit headers of `mode` for the limits applied to a request:
  * - draft: `RateLimit-Policy: "minute";q=10;w=60` and `RateLimit: "minute";r=9;t=60`, one member
- *   per limit (draft-ietf-httpapi-ratelimit-headers-10);
+ *   per limit (draft-ietf-httpapi-ratelimit-headers-10); `policy` is `draftPolicy(limits)`, given
+ *   when it is already known;
  * - legacy: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds from now) of
  *   the limit with the least remaining.
  */
@@ -43,19 +57,14 @@ export function writeRateLimitHeaders(
   setHeader: SetHeader,
   mode: HeadersMode,
   limits: readonly LimitInfo[],
+  policy?: DraftPolicy,
 ): void {
   if (mode === 'none' || limits.length === 0) return;
   if (mode !== 'legacy') {
-    const names = uniqueNames(limits);
-    let policy = '';
+    const { prefixes, policy: value } = policy ?? draftPolicy(limits);
     let state = '';
-    for (let i = 0; i < limits.length; i++) {
-      const { limit, window, remaining, reset } = limits[i];
-      const separator = i === 0 ? '' : ', ';
-      policy += `${separator}"${names[i]}";q=${limit};w=${window}`;
-      state += `${separator}"${names[i]}";r=${remaining};t=${reset}`;
-    }
-    setHeader(response, 'RateLimit-Policy', policy);
+    for (let i = 0; i < limits.length; i++) state += prefixes[i] + limits[i].remaining + ';t=' + limits[i].reset;
+    setHeader(response, 'RateLimit-Policy', value);
     setHeader(response, 'RateLimit', state);
   }
   if (mode !== 'draft') {

@@ -1,9 +1,11 @@
+import type { ExecutionContext } from '@nestjs/common';
 import type { Algorithm } from '../algorithms/algorithm.interface.js';
 import { ALGORITHMS } from '../algorithms/algorithms.js';
 import { DEFAULT_GROUP } from '../auth/identity.js';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
 import type { BlockScope } from '../storage/rate-limit-storage.interface.js';
 import { scopeKey, type ScopeKind } from '../utils/keys.js';
+import { isPromise, type MaybePromise } from '../utils/maybe-promise.js';
 import { PERIODS, type PeriodName } from './periods.js';
 import type { Rule } from './rule.interface.js';
 
@@ -17,6 +19,7 @@ const RULE_KEYS = new Set<string>([
   'blockTime',
   'zone',
   'algorithm',
+  'cost',
 ]);
 
 /** One limit of a compiled rule: `limit` hits per `windowMs` on one counter. */
@@ -41,7 +44,15 @@ export interface CompiledRule {
   limits: CompiledLimit[];
   /** The block scope of the rule (duration 0 when it has no `blockTime`). */
   block: BlockScope;
+  /**
+   * Hits one request counts in each limit: a whole number, or (for a cost function) a function of
+   * the context that checks what the rule's function returns.
+   */
+  cost: number | CompiledCost;
 }
+
+/** A rule's cost function, its result checked: a whole number >= 0, else `InvalidRateLimitConfigError`. */
+export type CompiledCost = (context: ExecutionContext) => MaybePromise<number>;
 
 /** Where a list of rules comes from: it names the counting scope and appears in error messages. */
 export interface RuleSource {
@@ -59,6 +70,19 @@ export interface CompileDefaults {
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
 const isPositive = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value) && value > 0;
+const show = (value: unknown): string => (typeof value === 'number' ? String(value) : JSON.stringify(value));
+
+/**
+ * `cost` when it is a whole number of hits >= 0; otherwise throws `InvalidRateLimitConfigError`
+ * saying `Invalid <subject>: ...`, e.g. subject `cost returned by the cost function of rule 0 of ...`.
+ */
+export function checkCost(cost: unknown, subject: string, hint = ''): number {
+  if (isCount(cost)) return cost;
+  const convert = typeof cost === 'string' ? ' (convert it with Number(...))' : '';
+  throw new InvalidRateLimitConfigError(
+    `Invalid ${subject}: ${show(cost)} is not a whole number of hits >= 0${convert}${hint}.`,
+  );
+}
 
 /** Throws `InvalidRateLimitConfigError` naming `label` and the field when `algorithm` is not known. */
 export function validateAlgorithm(algorithm: unknown, label: string): asserts algorithm is Algorithm {
@@ -120,6 +144,9 @@ export function validateRule(rule: unknown, index: number, label: string): asser
     }
   }
   if (fields.algorithm !== undefined) validateAlgorithm(fields.algorithm, where);
+  if (fields.cost !== undefined && typeof fields.cost !== 'function') {
+    checkCost(fields.cost, `"cost" in ${where}`, ', nor a function (context) => number');
+  }
 }
 
 /** Validates a list of rules (see `validateRule`). */
@@ -132,8 +159,11 @@ export function validateRules(rules: unknown, label: string): asserts rules is R
   rules.forEach((rule, index) => validateRule(rule, index, label));
 }
 
-/** Turns a validated rule into its hot-path form: limits with their counter keys, block scope. */
-export function compileRule(rule: Rule, source: RuleSource, defaults: CompileDefaults): CompiledRule {
+/**
+ * Turns a validated rule into its hot-path form: limits with their counter keys, block scope, cost.
+ * `index` is the rule's position in its list (named by errors of its cost function).
+ */
+export function compileRule(rule: Rule, source: RuleSource, defaults: CompileDefaults, index = 0): CompiledRule {
   const method = rule.method === undefined ? '*' : rule.method.toUpperCase();
   const scope = rule.zone !== undefined ? scopeKey('zone', rule.zone, '*') : scopeKey(source.kind, source.id, method);
   const algorithm = rule.algorithm ?? defaults.algorithm;
@@ -152,5 +182,15 @@ export function compileRule(rule: Rule, source: RuleSource, defaults: CompileDef
     method,
     limits,
     block: { key: `${scope}:block`, durationMs: Math.round((rule.blockTime ?? 0) * 1000) },
+    cost: compileCost(rule.cost, `cost returned by the cost function of rule ${index} of ${source.label}`),
+  };
+}
+
+function compileCost(cost: Rule['cost'], subject: string): number | CompiledCost {
+  if (typeof cost !== 'function') return cost ?? 1;
+  const check = (value: unknown) => checkCost(value, subject);
+  return (context) => {
+    const value = cost(context);
+    return isPromise(value) ? value.then(check) : check(value);
   };
 }

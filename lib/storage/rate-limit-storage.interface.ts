@@ -37,6 +37,11 @@ export interface ConsumeRequest {
   blocks: readonly BlockScope[];
   /** Decide without recording anything (RateLimitService.check). */
   peek?: boolean;
+  /**
+   * Hits this request counts in each limit (aligned with `limits`), whole numbers >= 0; undefined =
+   * 1 in every limit. A limit admits the request iff it has room for its cost.
+   */
+  costs?: readonly number[];
 }
 
 /** A storage's answer to a `ConsumeRequest`. Durations in ms. */

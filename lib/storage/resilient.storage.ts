@@ -102,6 +102,7 @@ export class ResilientStorage implements RateLimitStorage, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.deadlines?.close();
+    if (this.fallback instanceof MemoryStorage) this.fallback.close();
   }
 
   private attempt(request: ConsumeRequest, probe: boolean): ConsumeResult | Promise<ConsumeResult> {
