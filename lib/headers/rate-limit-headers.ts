@@ -28,11 +28,11 @@ export type SetHeader = (response: any, name: string, value: string | number) =>
 export interface DraftPolicy {
   /** The `RateLimit-Policy` value, e.g. `"minute";q=10;w=60`. */
   readonly policy: string;
-  /** Per limit, what precedes its remaining count in the `RateLimit` value, e.g. `, "minute";r=`. */
+  /** Per limit, what precedes its remaining count in its `RateLimit` member, e.g. `"minute";r=`. */
   readonly prefixes: readonly string[];
 }
 
-/** The draft policy of `limits` (their name, limit and window); policy names made unique (`minute`, `minute-2`, ...), as the draft requires. */
+/** The draft policy of `limits`, policy names made unique (`minute`, `minute-2`, ...) as the draft requires. */
 export function draftPolicy(limits: readonly Pick<LimitInfo, 'name' | 'limit' | 'window'>[]): DraftPolicy {
   const names = limits.map((limit) => limit.name);
   for (let i = 1; i < names.length; i++) {
@@ -40,7 +40,7 @@ export function draftPolicy(limits: readonly Pick<LimitInfo, 'name' | 'limit' | 
     while (names.indexOf(names[i]) < i) names[i] = `${limits[i].name}-${n++}`;
   }
   const members = limits.map(({ limit, window }, i) => `"${names[i]}";q=${limit};w=${window}`);
-  const prefixes = names.map((name, i) => `${i === 0 ? '' : ', '}"${name}";r=`);
+  const prefixes = names.map((name) => `"${name}";r=`);
   return { policy: members.join(', '), prefixes };
 }
 
@@ -63,7 +63,10 @@ export function writeRateLimitHeaders(
   if (mode !== 'legacy') {
     const { prefixes, policy: value } = policy ?? draftPolicy(limits);
     let state = '';
-    for (let i = 0; i < limits.length; i++) state += prefixes[i] + limits[i].remaining + ';t=' + limits[i].reset;
+    for (let i = 0; i < limits.length; i++) {
+      const limit = limits[i];
+      state += (state === '' ? '' : ', ') + prefixes[i] + limit.remaining + ';t=' + limit.reset;
+    }
     setHeader(response, 'RateLimit-Policy', value);
     setHeader(response, 'RateLimit', state);
   }
