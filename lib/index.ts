@@ -43,6 +43,7 @@ export type {
   JwtAuthOptions,
   JwtVerifier,
   RateLimitAuth,
+  ResolvedIdentity,
   SessionAuthOptions,
 } from './auth/index.js';
 export { MemoryStorage, RedisStorage } from './storage/index.js';

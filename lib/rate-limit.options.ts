@@ -6,6 +6,7 @@ import { HEADER_MODES, type HeadersMode } from './headers/rate-limit-headers.js'
 import type { RateLimitInfo } from './rules/rate-limit-info.interface.js';
 import { validateAlgorithm } from './rules/rule-compiler.js';
 import type { Rule } from './rules/rule.interface.js';
+import { describeValue, numberHint } from './utils/describe-value.js';
 import type { RateLimitStorage } from './storage/rate-limit-storage.interface.js';
 import { STORAGE_ERROR_POLICIES, type StorageErrorPolicy } from './storage/resilient.storage.js';
 
@@ -63,8 +64,42 @@ export interface RateLimitOptionsFactory {
   createRateLimitOptions(): RateLimitModuleOptions | Promise<RateLimitModuleOptions>;
 }
 
+/** Every option's name: a key missing here fails to compile, so an option cannot be forgotten. */
+const OPTION_NAMES: Record<keyof RateLimitModuleOptions, true> = {
+  auth: true,
+  storage: true,
+  config: true,
+  algorithm: true,
+  headers: true,
+  keyPrefix: true,
+  imports: true,
+  onBlocked: true,
+  onAuthError: true,
+  onStorageError: true,
+  storageTimeout: true,
+  dryRun: true,
+};
+
+/** Throws naming the problem unless `options` is an options object with known keys only. */
+function checkOptionsShape(options: unknown): asserts options is RateLimitModuleOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid RateLimitModule options: expected an object like { auth, storage, config }, got ${describeValue(options)}` +
+        ' (did the forRootAsync factory return what you meant?).',
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(OPTION_NAMES, key)) {
+      throw new InvalidRateLimitConfigError(
+        `Unknown RateLimitModule option "${key}": known options are ${Object.keys(OPTION_NAMES).join(', ')}.`,
+      );
+    }
+  }
+}
+
 /** Applies defaults to the options and checks those that do not depend on DI; throws naming the field. */
 export function resolveOptions(options: RateLimitModuleOptions): ResolvedRateLimitOptions {
+  checkOptionsShape(options);
   const algorithm = options.algorithm ?? 'fixed-window';
   validateAlgorithm(algorithm, 'RateLimitModule option "algorithm"');
   const headers = options.headers ?? 'draft';
@@ -87,7 +122,7 @@ export function resolveOptions(options: RateLimitModuleOptions): ResolvedRateLim
   }
   if (options.storageTimeout !== undefined && !(options.storageTimeout > 0)) {
     throw new InvalidRateLimitConfigError(
-      `Invalid RateLimitModule option "storageTimeout": ${JSON.stringify(options.storageTimeout)}; use a number of ms > 0.`,
+      `Invalid RateLimitModule option "storageTimeout": ${describeValue(options.storageTimeout)}; use a number of ms > 0.${numberHint(options.storageTimeout)}`,
     );
   }
   return {

@@ -1,7 +1,7 @@
 import type { Provider, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ClientIpAuth } from './auth/client-ip.auth.js';
-import { createIdentify, type IdentifyFunction } from './auth/identify.js';
+import { AuthPreparer, createIdentify, RATE_LIMIT_AUTH_PROVIDERS } from './auth/identify.js';
 import type { AuthFunction, AuthProvider, RateLimitAuth } from './auth/rate-limit-auth.interface.js';
 import { InvalidRateLimitConfigError } from './errors/invalid-rate-limit-config.error.js';
 import { RATE_LIMIT_MODULE_OPTIONS } from './rate-limit.module-definition.js';
@@ -27,16 +27,18 @@ async function instantiate<T>(moduleRef: ModuleRef, provider: Type<T> | T, metho
   return isClass ? moduleRef.create(provider as Type<T>) : (provider as T);
 }
 
-/** The `auth` option as one function (the auth chain of `createIdentify`), its classes built by DI. */
-async function createAuth(options: RateLimitModuleOptions, moduleRef: ModuleRef): Promise<IdentifyFunction> {
+/** The `auth` option as a list of instances and functions, its classes built by DI. */
+function createAuthProviders(
+  options: RateLimitModuleOptions,
+  moduleRef: ModuleRef,
+): Promise<(RateLimitAuth | AuthFunction)[]> {
   const providers: AuthProvider[] =
     options.auth === undefined ? [ClientIpAuth] : ([] as AuthProvider[]).concat(options.auth);
-  const built = await Promise.all(
+  return Promise.all(
     providers.map((provider) =>
       instantiate<RateLimitAuth | AuthFunction>(moduleRef, provider as Type<RateLimitAuth>, 'authenticate'),
     ),
   );
-  return createIdentify(built);
 }
 
 /** The configured storage; any but MemoryStorage wrapped in the storage-error policy (`ResilientStorage`). */
@@ -55,7 +57,7 @@ async function createStorage(
   return new ResilientStorage(storage, { policy: settings.onStorageError, timeoutMs: settings.storageTimeout });
 }
 
-/** The providers of `RateLimitModule`: resolved options, compiled patterns, storage, auth chain, service. */
+/** The providers of `RateLimitModule`: resolved options, compiled patterns, storage, auth providers and chain, service. */
 export const RATE_LIMIT_PROVIDERS: Provider[] = [
   { provide: RATE_LIMIT_SETTINGS, useFactory: resolveOptions, inject: [RATE_LIMIT_MODULE_OPTIONS] },
   {
@@ -70,7 +72,14 @@ export const RATE_LIMIT_PROVIDERS: Provider[] = [
     useFactory: createStorage,
     inject: [RATE_LIMIT_MODULE_OPTIONS, RATE_LIMIT_SETTINGS, ModuleRef],
   },
-  { provide: RATE_LIMIT_IDENTIFY, useFactory: createAuth, inject: [RATE_LIMIT_MODULE_OPTIONS, ModuleRef] },
+  {
+    provide: RATE_LIMIT_AUTH_PROVIDERS,
+    useFactory: createAuthProviders,
+    inject: [RATE_LIMIT_MODULE_OPTIONS, ModuleRef],
+  },
+  // The auth chain; AuthPreparer runs each provider's prepare() at bootstrap (JwtAuth finds its key).
+  { provide: RATE_LIMIT_IDENTIFY, useFactory: createIdentify, inject: [RATE_LIMIT_AUTH_PROVIDERS] },
+  AuthPreparer,
   RateLimitService,
 ];
 

@@ -1,9 +1,10 @@
-import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
-import { checkIdentity } from './auth/identity.js';
+import { Inject, Injectable, Optional, type ExecutionContext } from '@nestjs/common';
+import type { IdentifyFunction } from './auth/identify.js';
+import { checkIdentity, type ResolvedIdentity } from './auth/identity.js';
 import type { Identity } from './auth/rate-limit-auth.interface.js';
-import type { ResolvedRateLimitOptions } from './rate-limit.options.js';
-import { RATE_LIMIT_SETTINGS, RATE_LIMIT_STORAGE } from './rate-limit.tokens.js';
 import { InvalidRateLimitConfigError } from './errors/invalid-rate-limit-config.error.js';
+import type { ResolvedRateLimitOptions } from './rate-limit.options.js';
+import { RATE_LIMIT_IDENTIFY, RATE_LIMIT_SETTINGS, RATE_LIMIT_STORAGE } from './rate-limit.tokens.js';
 import { costsOf, LimitPlans, report, type LimitPlan } from './rules/limit-plan.js';
 import type { RateLimitInfo } from './rules/rate-limit-info.interface.js';
 import { checkCost, validateRules, type CompiledRule } from './rules/rule-compiler.js';
@@ -36,6 +37,7 @@ export class RateLimitService {
   constructor(
     @Inject(RATE_LIMIT_SETTINGS) private readonly settings: ResolvedRateLimitOptions,
     @Inject(RATE_LIMIT_STORAGE) private readonly storage: RateLimitStorage,
+    @Optional() @Inject(RATE_LIMIT_IDENTIFY) private readonly identify?: IdentifyFunction,
   ) {}
 
   /**
@@ -54,9 +56,16 @@ export class RateLimitService {
     return this.run(identity, scope, rules, true);
   }
 
-  /** Forgets every counter and block of `user`, in every scope. */
+  /**
+   * Forgets every counter and block of `user`, in every scope; with an auth list of several
+   * providers, of the user found by any of them.
+   */
   async reset(user: string): Promise<void> {
-    await this.storage.reset(identityKey(this.settings.keyPrefix, user));
+    const { keyPrefix } = this.settings;
+    await this.storage.reset(identityKey(keyPrefix, user));
+    for (const namespace of this.identify?.namespaces ?? []) {
+      await this.storage.reset(identityKey(keyPrefix, user, namespace));
+    }
   }
 
   /**
@@ -75,7 +84,7 @@ export class RateLimitService {
    * functions do (MemoryStorage, number costs), else with a promise.
    */
   limit(
-    identity: Required<Identity>,
+    identity: ResolvedIdentity,
     rules: readonly CompiledRule[],
     peek = false,
     context?: ExecutionContext,
@@ -85,7 +94,7 @@ export class RateLimitService {
 
   /** `limit` with the plan of the rules (`planFor(rules)`) already at hand. */
   limitByPlan(
-    identity: Required<Identity>,
+    identity: ResolvedIdentity,
     plan: LimitPlan,
     peek = false,
     context?: ExecutionContext,
@@ -95,14 +104,14 @@ export class RateLimitService {
   }
 
   private count(
-    identity: Required<Identity>,
+    identity: ResolvedIdentity,
     plan: LimitPlan,
     peek: boolean,
     costs: readonly number[] | undefined,
   ): MaybePromise<RateLimitInfo> {
     if (plan.checks.length === 0) return { identity, allowed: true, retryAfter: 0, blocked: false, limits: [] };
     const answer = this.storage.consume({
-      identityKey: identityKey(this.settings.keyPrefix, identity.user),
+      identityKey: identityKey(this.settings.keyPrefix, identity.user, identity.namespace),
       limits: plan.checks,
       blocks: plan.blocks,
       peek,

@@ -1,11 +1,14 @@
 import type { ExecutionContext } from '@nestjs/common';
+import { METHODS } from 'node:http';
 import type { Algorithm } from '../algorithms/algorithm.interface.js';
 import { ALGORITHMS } from '../algorithms/algorithms.js';
 import { DEFAULT_GROUP } from '../auth/identity.js';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
 import type { BlockScope } from '../storage/rate-limit-storage.interface.js';
+import { describeValue, numberHint } from '../utils/describe-value.js';
 import { scopeKey, type ScopeKind } from '../utils/keys.js';
 import { isPromise, type MaybePromise } from '../utils/maybe-promise.js';
+import { warnConfig } from './config-warnings.js';
 import { PERIODS, type PeriodName } from './periods.js';
 import type { Rule } from './rule.interface.js';
 
@@ -70,7 +73,6 @@ export interface CompileDefaults {
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
 const isPositive = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value) && value > 0;
-const show = (value: unknown): string => (typeof value === 'number' ? String(value) : JSON.stringify(value));
 
 /**
  * `cost` when it is a whole number of hits >= 0; otherwise throws `InvalidRateLimitConfigError`
@@ -78,9 +80,8 @@ const show = (value: unknown): string => (typeof value === 'number' ? String(val
  */
 export function checkCost(cost: unknown, subject: string, hint = ''): number {
   if (isCount(cost)) return cost;
-  const convert = typeof cost === 'string' ? ' (convert it with Number(...))' : '';
   throw new InvalidRateLimitConfigError(
-    `Invalid ${subject}: ${show(cost)} is not a whole number of hits >= 0${convert}${hint}.`,
+    `Invalid ${subject}: ${describeValue(cost)} is not a whole number of hits >= 0${hint}.${numberHint(cost)}`,
   );
 }
 
@@ -114,9 +115,14 @@ export function validateRule(rule: unknown, index: number, label: string): asser
   }
   for (const key of [...PERIOD_NAMES, 'limit'] as const) {
     const value = fields[key];
-    if (value !== undefined && !isCount(value)) {
+    if (value === undefined && key in fields) {
+      warnConfig(
+        `In ${where}, "${key}" is undefined, so it sets no ${key} limit (a missing environment variable?). ` +
+          'Give a number, or remove the key.',
+      );
+    } else if (value !== undefined && !isCount(value)) {
       throw new InvalidRateLimitConfigError(
-        `Invalid "${key}" in ${where}: ${JSON.stringify(value)} is not a whole number of hits >= 0.`,
+        `Invalid "${key}" in ${where}: ${describeValue(value)} is not a whole number of hits >= 0.${numberHint(value)}`,
       );
     }
   }
@@ -142,6 +148,12 @@ export function validateRule(rule: unknown, index: number, label: string): asser
         `Invalid "${key}" in ${where}: expected a non-empty string, got ${JSON.stringify(value)}.`,
       );
     }
+  }
+  if (typeof fields.method === 'string' && fields.method !== '*' && !METHODS.includes(fields.method.toUpperCase())) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid "method" in ${where}: ${JSON.stringify(fields.method)} is not an HTTP method; ` +
+        `use a method name such as 'GET' or 'post' (any case, no spaces), or '*' for every method.`,
+    );
   }
   if (fields.algorithm !== undefined) validateAlgorithm(fields.algorithm, where);
   if (fields.cost !== undefined && typeof fields.cost !== 'function') {

@@ -14,7 +14,7 @@ describe('Rule.cost validation', () => {
     ['negative', -1, '-1 is not a whole number of hits >= 0'],
     ['fractional', 1.5, '1.5 is not a whole number of hits >= 0'],
     ['NaN (named as NaN, not null)', NaN, 'NaN is not a whole number of hits >= 0'],
-    ['a string', '3', '"3" is not a whole number of hits >= 0 (convert it with Number(...))'],
+    ['a string', '3', 'the string "3" is not a whole number of hits >= 0'],
     ['null', null, 'null is not a whole number of hits >= 0'],
     ['an object', { hits: 2 }, '{"hits":2} is not a whole number of hits >= 0'],
   ])('rejects a cost that is %s, naming the field and the rule', (_case, cost, detail) => {
@@ -23,6 +23,10 @@ describe('Rule.cost validation', () => {
     expect(check(rules)).toThrow(
       `Invalid "cost" in rule 1 of ${LABEL}: ${detail}, nor a function (context) => number.`,
     );
+  });
+
+  it('says how to convert a string', () => {
+    expect(check([{ minute: 5, cost: '3' }])).toThrow('convert with Number(...)');
   });
 
   it('accepts whole numbers >= 0 (0 included) and functions', () => {
@@ -55,7 +59,7 @@ describe('compiled cost', () => {
   });
 
   it.each<[string, unknown, string]>([
-    ['a string', '2', '"2" is not a whole number of hits >= 0 (convert it with Number(...))'],
+    ['a string', '2', 'the string "2" is not a whole number of hits >= 0'],
     ['undefined', undefined, 'undefined is not a whole number of hits >= 0'],
     ['negative', -3, '-3 is not a whole number of hits >= 0'],
     ['NaN', NaN, 'NaN is not a whole number of hits >= 0'],
