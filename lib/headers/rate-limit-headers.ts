@@ -34,14 +34,16 @@ export interface DraftPolicy {
 
 /** The draft policy of `limits`, policy names made unique (`minute`, `minute-2`, ...) as the draft requires. */
 export function draftPolicy(limits: readonly Pick<LimitInfo, 'name' | 'limit' | 'window'>[]): DraftPolicy {
-  const names = limits.map((limit) => limit.name);
-  for (let i = 1; i < names.length; i++) {
-    let n = 2;
-    while (names.indexOf(names[i]) < i) names[i] = `${limits[i].name}-${n++}`;
+  const prefixes: string[] = [];
+  let policy = '';
+  for (let i = 0; i < limits.length; i++) {
+    const { name, limit, window } = limits[i];
+    let prefix = `"${name}";r=`;
+    for (let n = 2; prefixes.includes(prefix); n++) prefix = `"${name}-${n}";r=`;
+    prefixes.push(prefix);
+    policy += `${i === 0 ? '' : ', '}${prefix.slice(0, -3)};q=${limit};w=${window}`;
   }
-  const members = limits.map(({ limit, window }, i) => `"${names[i]}";q=${limit};w=${window}`);
-  const prefixes = names.map((name) => `"${name}";r=`);
-  return { policy: members.join(', '), prefixes };
+  return { policy, prefixes };
 }
 
 /**
