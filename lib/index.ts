@@ -3,6 +3,10 @@ export type { RateLimitModuleExtras } from './rate-limit.module-definition.js';
 export { RateLimitGuard } from './rate-limit.guard.js';
 export { RateLimitService } from './rate-limit.service.js';
 export type { RateLimitCall } from './rate-limit.service.js';
+export { RateLimitHealthIndicator } from './rate-limit.health.js';
+export type { RateLimitHealthDetails, RateLimitHealthOptions, RateLimitHealthResult } from './rate-limit.health.js';
+export type { DecisionKind, RateLimitDecision, ScopeDecision } from './observability/index.js';
+export type { MetricsOptions } from './observability/index.js';
 export type {
   HeadersMode,
   RateLimitModuleOptions,

@@ -3,6 +3,12 @@ import type { Algorithm } from './algorithms/algorithm.interface.js';
 import type { AuthProvider, Identity } from './auth/rate-limit-auth.interface.js';
 import { InvalidRateLimitConfigError } from './errors/invalid-rate-limit-config.error.js';
 import { HEADER_MODES, type HeadersMode } from './headers/rate-limit-headers.js';
+import type { RateLimitDecision } from './observability/decision.js';
+import {
+  resolveMetricsOptions,
+  type MetricsOptions,
+  type ResolvedMetricsOptions,
+} from './observability/prometheus.metrics.js';
 import type { RateLimitInfo } from './rules/rate-limit-info.interface.js';
 import { validateAlgorithm } from './rules/rule-compiler.js';
 import type { Rule } from './rules/rule.interface.js';
@@ -44,6 +50,18 @@ export interface RateLimitModuleOptions {
   storageTimeout?: number;
   /** Count and set headers, but never reject. Default `false`. */
   dryRun?: boolean;
+  /**
+   * Called once per limited request and `RateLimitService.consume` call with what was decided (for
+   * logs and tracing). Never awaited; what it throws (or its promise rejects with) is logged, never
+   * reaches the request. Default none.
+   */
+  onDecision?: (event: RateLimitDecision) => void;
+  /**
+   * Prometheus metrics through prom-client (an optional peer: `npm install prom-client`): `true`
+   * registers them in prom-client's global registry, `{ registry, prefix }` in yours, names prefixed.
+   * See README "Observability". Default `false`.
+   */
+  metrics?: boolean | MetricsOptions;
 }
 
 /** The module's options after defaults, as the guard and service use them. */
@@ -57,6 +75,9 @@ export interface ResolvedRateLimitOptions {
   onStorageError: StorageErrorPolicy;
   storageTimeout?: number;
   dryRun: boolean;
+  onDecision?: RateLimitModuleOptions['onDecision'];
+  /** Undefined when metrics are off. */
+  metrics?: ResolvedMetricsOptions;
 }
 
 /** A class given to `forRootAsync({ useClass })` or `useExisting`: it produces the module's options. */
@@ -78,6 +99,8 @@ const OPTION_NAMES: Record<keyof RateLimitModuleOptions, true> = {
   onStorageError: true,
   storageTimeout: true,
   dryRun: true,
+  onDecision: true,
+  metrics: true,
 };
 
 /** Throws naming the problem unless `options` is an options object with known keys only. */
@@ -125,6 +148,11 @@ export function resolveOptions(options: RateLimitModuleOptions): ResolvedRateLim
       `Invalid RateLimitModule option "storageTimeout": ${describeValue(options.storageTimeout)}; use a number of ms > 0.${numberHint(options.storageTimeout)}`,
     );
   }
+  if (options.onDecision !== undefined && typeof options.onDecision !== 'function') {
+    throw new InvalidRateLimitConfigError(
+      `Invalid RateLimitModule option "onDecision": expected a function (event) => void, got ${describeValue(options.onDecision)}.`,
+    );
+  }
   return {
     config: options.config ?? {},
     algorithm,
@@ -135,5 +163,7 @@ export function resolveOptions(options: RateLimitModuleOptions): ResolvedRateLim
     onStorageError,
     storageTimeout: options.storageTimeout,
     dryRun: options.dryRun ?? false,
+    onDecision: options.onDecision,
+    metrics: resolveMetricsOptions(options.metrics),
   };
 }

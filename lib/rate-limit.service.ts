@@ -3,14 +3,20 @@ import type { IdentifyFunction } from './auth/identify.js';
 import { checkIdentity, type ResolvedIdentity } from './auth/identity.js';
 import type { Identity } from './auth/rate-limit-auth.interface.js';
 import { InvalidRateLimitConfigError } from './errors/invalid-rate-limit-config.error.js';
+import type { DecisionRecorder } from './observability/decision-recorder.js';
 import type { ResolvedRateLimitOptions } from './rate-limit.options.js';
-import { RATE_LIMIT_IDENTIFY, RATE_LIMIT_SETTINGS, RATE_LIMIT_STORAGE } from './rate-limit.tokens.js';
+import {
+  RATE_LIMIT_DECISIONS,
+  RATE_LIMIT_IDENTIFY,
+  RATE_LIMIT_SETTINGS,
+  RATE_LIMIT_STORAGE,
+} from './rate-limit.tokens.js';
 import { costsOf, LimitPlans, report, type LimitPlan } from './rules/limit-plan.js';
 import type { RateLimitInfo } from './rules/rate-limit-info.interface.js';
 import { checkCost, validateRules, type CompiledRule } from './rules/rule-compiler.js';
 import { RuleList } from './rules/rule-list.js';
 import type { Rule } from './rules/rule.interface.js';
-import type { RateLimitStorage } from './storage/rate-limit-storage.interface.js';
+import type { ConsumeResult, RateLimitStorage } from './storage/rate-limit-storage.interface.js';
 import { identityKey } from './utils/keys.js';
 import { andThen, isPromise, type MaybePromise } from './utils/maybe-promise.js';
 
@@ -38,6 +44,7 @@ export class RateLimitService {
     @Inject(RATE_LIMIT_SETTINGS) private readonly settings: ResolvedRateLimitOptions,
     @Inject(RATE_LIMIT_STORAGE) private readonly storage: RateLimitStorage,
     @Optional() @Inject(RATE_LIMIT_IDENTIFY) private readonly identify?: IdentifyFunction,
+    @Optional() @Inject(RATE_LIMIT_DECISIONS) private readonly decisions: DecisionRecorder | null = null,
   ) {}
 
   /**
@@ -81,7 +88,9 @@ export class RateLimitService {
    * (compiled rules, as `RateLimitGuard.selectRules` returns them), in one storage call. Rules
    * without limits are ignored; with no limit at all the request is allowed. `context` is what the
    * rules' cost functions are called with. Answers synchronously when the storage and the cost
-   * functions do (MemoryStorage, number costs), else with a promise.
+   * functions do (MemoryStorage, number costs), else with a promise. Every counted call (not a
+   * peek) goes to the metrics and `onDecision`, with `context` (the guard's call; the module's
+   * `dryRun` applies to those only).
    */
   limit(
     identity: ResolvedIdentity,
@@ -99,8 +108,8 @@ export class RateLimitService {
     peek = false,
     context?: ExecutionContext,
   ): MaybePromise<RateLimitInfo> {
-    if (plan.costFunctions === undefined) return this.count(identity, plan, peek, plan.costs);
-    return andThen(costsOf(plan, context), (costs) => this.count(identity, plan, peek, costs));
+    if (plan.costFunctions === undefined) return this.count(identity, plan, peek, plan.costs, context);
+    return andThen(costsOf(plan, context), (costs) => this.count(identity, plan, peek, costs, context));
   }
 
   private count(
@@ -108,6 +117,7 @@ export class RateLimitService {
     plan: LimitPlan,
     peek: boolean,
     costs: readonly number[] | undefined,
+    context: ExecutionContext | undefined,
   ): MaybePromise<RateLimitInfo> {
     if (plan.checks.length === 0) return { identity, allowed: true, retryAfter: 0, blocked: false, limits: [] };
     const answer = this.storage.consume({
@@ -117,7 +127,21 @@ export class RateLimitService {
       peek,
       costs,
     });
-    return isPromise(answer) ? answer.then((result) => report(identity, plan, result)) : report(identity, plan, answer);
+    if (isPromise(answer)) return answer.then((result) => this.reported(identity, plan, result, peek, context));
+    return this.reported(identity, plan, answer, peek, context);
+  }
+
+  /** The outcome of a storage answer, recorded for the metrics and `onDecision` unless it was a peek. */
+  private reported(
+    identity: ResolvedIdentity,
+    plan: LimitPlan,
+    result: ConsumeResult,
+    peek: boolean,
+    context: ExecutionContext | undefined,
+  ): RateLimitInfo {
+    const info = report(identity, plan, result);
+    if (this.decisions !== null && !peek) this.decisions.record(plan, result, info, context);
+    return info;
   }
 
   private run(identity: Identity, call: string | RateLimitCall, rules: Rule[], peek: boolean): Promise<RateLimitInfo> {
@@ -133,7 +157,7 @@ export class RateLimitService {
       const rule = this.scopeList(scope, rules).select(checked.group, '*');
       const plan = this.plans.planFor(rule ? [rule] : []);
       const costs = cost === undefined ? plan.costs : cost === 1 ? undefined : plan.checks.map(() => cost);
-      return Promise.resolve(this.count(checked, plan, peek, costs));
+      return Promise.resolve(this.count(checked, plan, peek, costs, undefined));
     } catch (error) {
       return Promise.reject(error);
     }

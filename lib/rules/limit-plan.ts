@@ -18,6 +18,12 @@ export interface LimitPlan {
   checkOf: readonly number[];
   checks: readonly LimitCheck[];
   blocks: readonly BlockScope[];
+  /** The distinct `scope` labels of the rules (metrics, `onDecision`). */
+  scopes: readonly string[];
+  /** For each check, the index of its scope in `scopes`. */
+  scopeOf: readonly number[];
+  /** For each scope, whether one of its rules has a block time. */
+  blockable: readonly boolean[];
   /**
    * Hits per check (`ConsumeRequest.costs`) from the rules' number costs: per counter the largest
    * of the rules naming it (0 where only cost functions do); undefined when every rule's cost is 1.
@@ -61,16 +67,24 @@ function buildPlan(rules: readonly CompiledRule[]): LimitPlan {
   const checkOf: number[] = [];
   const checks: LimitCheck[] = [];
   const blocks: BlockScope[] = [];
+  const scopes: string[] = [];
+  const scopeOf: number[] = [];
+  const blockable: boolean[] = [];
   const costs: number[] = []; // per check: the largest number cost of the rules naming it
   const costFunctions: PlanCostFunction[] = [];
   for (const rule of rules) {
     if (rule.limits.length === 0) continue;
     const block = blocks.push(rule.block) - 1;
+    let scope = scopes.indexOf(rule.scope);
+    if (scope === -1) scope = scopes.push(rule.scope) - 1;
+    blockable[scope] = blockable[scope] === true || rule.block.durationMs > 0;
+    const shadow = rule.shadow;
     const ruleChecks: number[] = [];
     for (const limit of rule.limits) {
       applied.push(limit);
       // Two rules of one zone (or two limits of one window) name the same counter: a request is
-      // one hit on it (of the larger cost), checked against the stricter limit.
+      // one hit on it (of the larger cost), checked against the stricter limit; an enforced limit
+      // wins over a shadow one.
       let check = checks.findIndex((known) => known.key === limit.key);
       if (check === -1) {
         check =
@@ -80,10 +94,15 @@ function buildPlan(rules: readonly CompiledRule[]): LimitPlan {
             windowMs: limit.windowMs,
             algorithm: limit.algorithm,
             block,
+            shadow,
           }) - 1;
+        scopeOf.push(scope);
         costs.push(0);
-      } else if (limit.limit < checks[check].limit) {
-        checks[check] = { ...checks[check], limit: limit.limit, block };
+      } else {
+        const known = checks[check];
+        if (known.shadow !== shadow ? known.shadow : limit.limit < known.limit) {
+          checks[check] = { ...known, limit: limit.limit, block, shadow };
+        }
       }
       checkOf.push(check);
       if (!ruleChecks.includes(check)) ruleChecks.push(check);
@@ -97,6 +116,9 @@ function buildPlan(rules: readonly CompiledRule[]): LimitPlan {
     checkOf,
     checks,
     blocks,
+    scopes,
+    scopeOf,
+    blockable,
     costs: !dynamic && costs.every((cost) => cost === 1) ? undefined : costs,
     costFunctions: dynamic ? costFunctions : undefined,
     policy: draftPolicy(applied.map(({ name, limit, windowSeconds }) => ({ name, limit, window: windowSeconds }))),

@@ -23,6 +23,7 @@ const RULE_KEYS = new Set<string>([
   'zone',
   'algorithm',
   'cost',
+  'dryRun',
 ]);
 
 /** One limit of a compiled rule: `limit` hits per `windowMs` on one counter. */
@@ -52,6 +53,13 @@ export interface CompiledRule {
    * the context that checks what the rule's function returns.
    */
   cost: number | CompiledCost;
+  /** A shadow rule (`dryRun: true`): its limits never reject. */
+  shadow: boolean;
+  /**
+   * Where the rule counts, as the `scope` label of the metrics: `zone:<zone>`, else
+   * `pattern:<pattern>`, `route:<route id>` or `service:<scope>`. Comes from the configuration only.
+   */
+  scope: string;
 }
 
 /** A rule's cost function, its result checked: a whole number >= 0, else `InvalidRateLimitConfigError`. */
@@ -159,6 +167,11 @@ export function validateRule(rule: unknown, index: number, label: string): asser
   if (fields.cost !== undefined && typeof fields.cost !== 'function') {
     checkCost(fields.cost, `"cost" in ${where}`, ', nor a function (context) => number');
   }
+  if (fields.dryRun !== undefined && typeof fields.dryRun !== 'boolean') {
+    throw new InvalidRateLimitConfigError(
+      `Invalid "dryRun" in ${where}: expected true or false, got ${JSON.stringify(fields.dryRun)}.`,
+    );
+  }
 }
 
 /** Validates a list of rules (see `validateRule`). */
@@ -194,6 +207,8 @@ export function compileRule(rule: Rule, source: RuleSource, defaults: CompileDef
     method,
     limits,
     block: { key: `${scope}:block`, durationMs: Math.round((rule.blockTime ?? 0) * 1000) },
+    shadow: rule.dryRun === true,
+    scope: rule.zone !== undefined ? `zone:${rule.zone}` : `${source.kind}:${source.id}`,
     cost: compileCost(rule.cost, `cost returned by the cost function of rule ${index} of ${source.label}`),
   };
 }

@@ -43,4 +43,9 @@ export interface Rule {
    * same counter (one zone), the request counts the larger cost once.
    */
   cost?: number | CostFunction;
+  /**
+   * Shadow rule: counted and reported (headers, metrics, `onDecision`) like any rule, but never
+   * rejects nor blocks (a way to roll out a new limit). Default `false`.
+   */
+  dryRun?: boolean;
 }

@@ -113,7 +113,7 @@ export class MemoryStorage implements RateLimitStorage {
       const status: LimitStatus = { remaining: 0, resetMs: 0, retryAfterMs: 0 };
       statuses[i] = status;
       const state = entry?.[limit.key];
-      if (!WINDOW_ALGORITHMS[limit.algorithm].check(state, now, limit.limit, limit.windowMs, status)) {
+      if (!WINDOW_ALGORITHMS[limit.algorithm].check(state, now, limit.limit, limit.windowMs, status) && !limit.shadow) {
         allowed = false;
         if (status.retryAfterMs > retryAfterMs) retryAfterMs = status.retryAfterMs;
       }
@@ -126,7 +126,9 @@ export class MemoryStorage implements RateLimitStorage {
 
     if (allowed) {
       const target = entry ?? this.createEntry(identityKey);
-      for (const limit of limits) {
+      for (let i = 0; i < limits.length; i++) {
+        const limit = limits[i];
+        if (limit.shadow && statuses[i].retryAfterMs > 0) continue; // a full shadow limit records nothing
         const algorithm = WINDOW_ALGORITHMS[limit.algorithm];
         const state = algorithm.record(target[limit.key], now, limit.limit, limit.windowMs);
         target[limit.key] = state;
@@ -139,7 +141,7 @@ export class MemoryStorage implements RateLimitStorage {
     let blocked = false;
     for (let i = 0; i < limits.length; i++) {
       const scope = blocks[limits[i].block];
-      if (statuses[i].retryAfterMs === 0 || scope.durationMs <= 0) continue;
+      if (statuses[i].retryAfterMs === 0 || scope.durationMs <= 0 || limits[i].shadow) continue;
       const target = entry ?? this.entries.get(identityKey) ?? this.createEntry(identityKey);
       const until = now + scope.durationMs;
       target[scope.key] = { until } satisfies BlockState;

@@ -11,6 +11,12 @@ export interface LimitCheck {
   algorithm: Algorithm;
   /** Index into `ConsumeRequest.blocks` of the scope this limit belongs to. */
   block: number;
+  /**
+   * A shadow limit (a rule with `dryRun: true`) is checked and its status reported like any limit,
+   * but its rejection neither rejects the request nor blocks; when the request is admitted, a shadow
+   * limit that has room records the hit, one that has no room records nothing.
+   */
+  shadow?: boolean;
 }
 
 /** A scope in which the identity can be blocked. */

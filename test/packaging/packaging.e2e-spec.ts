@@ -4,8 +4,9 @@
  * - a CommonJS app (`require`) on NestJS 11,
  * - an ESM app (`import`) on NestJS 12 (ESM only),
  * - a CommonJS app on NestJS 12 (Node's require(esm)).
- * Optional peers (ioredis, @nestjs/jwt) are not installed in any of them.
- * Two more apps (ESM and CommonJS, NestJS 12, with ioredis, @nestjs/jwt and @nestjs/config) type-check
+ * Optional peers (ioredis, @nestjs/jwt, prom-client, @nestjs/terminus) are not installed in any of them.
+ * Two more apps (ESM and CommonJS, NestJS 12, with ioredis, @nestjs/jwt, @nestjs/config, @nestjs/terminus
+ * and prom-client) type-check
  * every TypeScript block of README.md and of each sample README (see readme-snippets.ts).
  * Needs the npm registry (or a warm npm cache); takes one to two minutes (build, pack, then five
  * installs and five `tsc` runs in parallel).
@@ -199,7 +200,13 @@ const README_APPS: { name: string; kind: ModuleKind }[] = [
   { name: 'readme-esm', kind: 'esm' },
   { name: 'readme-cjs', kind: 'cjs' },
 ];
-const README_DEPENDENCIES = { ioredis: '^6.0.0', '@nestjs/jwt': '^12.0.0', '@nestjs/config': '^12.0.0' };
+const README_DEPENDENCIES = {
+  ioredis: '^6.0.0',
+  '@nestjs/jwt': '^12.0.0',
+  '@nestjs/config': '^12.0.0',
+  '@nestjs/terminus': '^12.0.0',
+  'prom-client': '^15.0.0',
+};
 
 /** A fragment that must NOT compile: proves a wrong snippet fails the check. */
 const WRONG_SNIPPET: Snippet = {

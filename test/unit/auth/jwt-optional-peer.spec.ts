@@ -1,27 +1,15 @@
 import { jest } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { staticImports } from '../../support/lib-sources.js';
 
 // This file runs with @nestjs/jwt unresolvable, as in an app that never installed it.
 jest.unstable_mockModule('@nestjs/jwt', () => {
   throw new Error("Cannot find package '@nestjs/jwt'");
 });
 
-const sourceFiles = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-
 describe('@nestjs/jwt is an optional peer dependency', () => {
   it('is never imported statically by the library', () => {
-    for (const file of sourceFiles('lib')) {
-      const statics = readFileSync(file, 'utf8').match(/^import\s+(?!type\b)[^;]*from\s+'@nestjs\/jwt'/gm);
+    for (const { file, statics } of staticImports('@nestjs/jwt'))
       expect({ file, statics }).toEqual({ file, statics: null });
-    }
   });
 
   it('without it, the package loads and an app with JwtAuth fails at bootstrap with "npm install @nestjs/jwt"', async () => {

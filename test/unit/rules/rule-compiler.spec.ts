@@ -44,6 +44,18 @@ describe('compileRule', () => {
     expect(rule.limits[0].algorithm).toBe('sliding-window');
   });
 
+  it('dryRun makes a shadow rule; the scope label is the zone, else the source (never a user)', () => {
+    expect(compileRule({ second: 1, dryRun: true }, pattern('^/a'), DEFAULTS)).toMatchObject({
+      shadow: true,
+      scope: 'pattern:^/a',
+    });
+    expect(compileRule({ second: 1 }, route('R.h / h'), DEFAULTS)).toMatchObject({
+      shadow: false,
+      scope: 'route:R.h / h',
+    });
+    expect(compileRule({ second: 1, zone: 'login' }, route('R.h'), DEFAULTS).scope).toBe('zone:login');
+  });
+
   describe('counter keys', () => {
     it('a zone is shared by every source and method; without one each source counts alone', () => {
       expect(keysOf({ second: 1, zone: 'z' }, pattern('^/a'))).toEqual(keysOf({ second: 1, zone: 'z' }, route('R.h')));
@@ -196,9 +208,14 @@ describe('validateRules', () => {
     [
       'unknown key',
       [{ minutes: 5 }],
-      'Unknown key "minutes" in rule 0 of pattern "^/a" in RateLimitModule config: known keys are group, method, second, minute, hour, day, month, limit, window, blockTime, zone, algorithm, cost.',
+      'Unknown key "minutes" in rule 0 of pattern "^/a" in RateLimitModule config: known keys are group, method, second, minute, hour, day, month, limit, window, blockTime, zone, algorithm, cost, dryRun.',
     ],
     ['asgi spelling', [{ block_time: 5 }], 'Unknown key "block_time" in rule 0'],
+    [
+      'dryRun not a boolean',
+      [{ minute: 1, dryRun: 'yes' }],
+      'Invalid "dryRun" in rule 0 of pattern "^/a" in RateLimitModule config: expected true or false, got "yes".',
+    ],
     [
       'empty group',
       [{ group: '' }],
@@ -229,7 +246,7 @@ describe('validateRules', () => {
     expect(
       check([
         { group: 'admin', method: 'post', second: 0, minute: 1, hour: 2, day: 3, month: 4, blockTime: 0 },
-        { limit: 10, window: 2.5, blockTime: 1.5, zone: 'z', algorithm: 'gcra' },
+        { limit: 10, window: 2.5, blockTime: 1.5, zone: 'z', algorithm: 'gcra', dryRun: true },
         {},
       ]),
     ).not.toThrow();
