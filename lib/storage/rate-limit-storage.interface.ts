@@ -40,14 +40,14 @@ export interface ConsumeRequest {
    */
   identityKey: string;
   limits: readonly LimitCheck[];
+  /**
+   * Hits this request counts in each limit, aligned with `limits`: whole numbers >= 0.
+   * Undefined: every cost is 1.
+   */
+  costs?: readonly number[];
   blocks: readonly BlockScope[];
   /** Decide without recording anything (RateLimitService.check). */
   peek?: boolean;
-  /**
-   * Hits this request counts in each limit (aligned with `limits`), whole numbers >= 0; undefined =
-   * 1 in every limit. A limit admits the request iff it has room for its cost.
-   */
-  costs?: readonly number[];
 }
 
 /** A storage's answer to a `ConsumeRequest`. Durations in ms. */
