@@ -127,6 +127,11 @@ function targets(run: RunResults): TargetRow[] {
         measured: `${fixed(micro.bytesPerKeyLimit, 0)} bytes`,
         met: check(micro.bytesPerKeyLimit, (v) => v <= 150),
       },
+      {
+        target: 'MemoryStorage <= 200 bytes of heap per identity with one limit',
+        measured: `${fixed(micro.bytesPerIdentity, 0)} bytes`,
+        met: check(micro.bytesPerIdentity, (v) => v <= 200),
+      },
     );
   }
   const { guardMicro } = run;
@@ -232,7 +237,8 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
     '- Micro-benchmark (`bench/micro/memory-storage.micro.ts`, tinybench, `node --expose-gc`): `MemoryStorage.consume` ' +
       'with the `ConsumeRequest` that `RateLimitService.limit` builds for one rule with 3 limits, for one hot key and ' +
       'across 100,000 keys (all tracked before timing), and the same through `RateLimitService.limit`; heap per ' +
-      'key-limit is the `heapUsed` growth after tracking 100,000 keys x 3 limits, after forced GCs.',
+      'key-limit is the `heapUsed` growth after tracking 100,000 keys x 3 limits, after forced GCs, and heap per ' +
+      'identity the same with one limit per identity.',
     '',
     '## Caveats',
     '',
@@ -283,6 +289,7 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
       `| \`RateLimitService.limit\` (engine + storage), 1 hot key | ${fixed(micro.serviceHotNs, 0)} ns |`,
       `| \`RateLimitService.limit\` (engine + storage), ${micro.keys.toLocaleString('en')} keys | ${fixed(micro.serviceKeysNs, 0)} ns |`,
       `| heap per tracked key-limit (${micro.keys.toLocaleString('en')} keys x ${micro.limitsPerKey} limits) | ${fixed(micro.bytesPerKeyLimit, 0)} bytes |`,
+      `| heap per identity with one limit (${micro.keys.toLocaleString('en')} identities) | ${fixed(micro.bytesPerIdentity, 0)} bytes |`,
       '',
     );
   }

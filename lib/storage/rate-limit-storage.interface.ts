@@ -40,6 +40,11 @@ export interface ConsumeRequest {
    */
   identityKey: string;
   limits: readonly LimitCheck[];
+  /**
+   * Hits this request counts in each limit, aligned with `limits`: whole numbers >= 0.
+   * Undefined: every cost is 1.
+   */
+  costs?: readonly number[];
   blocks: readonly BlockScope[];
   /** Decide without recording anything (RateLimitService.check). */
   peek?: boolean;

@@ -344,7 +344,7 @@ export function describeStorageConformance(name: string, factory: ConformanceFac
         clock.advance(1);
         const late = freshIdentity();
         for (let i = 0; i < 10; i++) await consume(requestOf(late, algorithm, [{ limit: 100, windowMs: 1 }]));
-        clock.advance(1);
+        clock.advance(1000); // MemoryStorage reclaims within a second of the expiry (it keeps whole seconds)
         expect(await subject.liveKeys()).toBe(0);
       });
     });
