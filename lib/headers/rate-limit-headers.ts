@@ -16,6 +16,11 @@ export interface LimitInfo {
   remaining: number;
   /** Seconds (rounded up) until this limit gives more quota. */
   reset: number;
+  /**
+   * True when the storage did not read this limit (the identity is blocked in another scope):
+   * `remaining` and `reset` mean nothing, and the `RateLimit` and legacy headers leave it out.
+   */
+  unknown?: boolean;
 }
 
 /** Sets one header on a response of some context kind (see `contexts/`). */
@@ -37,6 +42,7 @@ function uniqueNames(limits: readonly LimitInfo[]): string[] {
  *   per limit (draft-ietf-httpapi-ratelimit-headers-10);
  * - legacy: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds from now) of
  *   the limit with the least remaining.
+ * A limit the storage did not read (`unknown`, during a block in another scope) is in the policy only.
  */
 export function writeRateLimitHeaders(
   response: any,
@@ -50,17 +56,19 @@ export function writeRateLimitHeaders(
     let policy = '';
     let state = '';
     for (let i = 0; i < limits.length; i++) {
-      const { limit, window, remaining, reset } = limits[i];
-      const separator = i === 0 ? '' : ', ';
-      policy += `${separator}"${names[i]}";q=${limit};w=${window}`;
-      state += `${separator}"${names[i]}";r=${remaining};t=${reset}`;
+      const { limit, window, remaining, reset, unknown } = limits[i];
+      policy += `${i === 0 ? '' : ', '}"${names[i]}";q=${limit};w=${window}`;
+      if (!unknown) state += `${state === '' ? '' : ', '}"${names[i]}";r=${remaining};t=${reset}`;
     }
     setHeader(response, 'RateLimit-Policy', policy);
-    setHeader(response, 'RateLimit', state);
+    if (state !== '') setHeader(response, 'RateLimit', state);
   }
   if (mode !== 'draft') {
-    let tightest = limits[0];
-    for (const limit of limits) if (limit.remaining < tightest.remaining) tightest = limit;
+    let tightest: LimitInfo | undefined;
+    for (const limit of limits) {
+      if (!limit.unknown && (tightest === undefined || limit.remaining < tightest.remaining)) tightest = limit;
+    }
+    if (tightest === undefined) return;
     setHeader(response, 'X-RateLimit-Limit', tightest.limit);
     setHeader(response, 'X-RateLimit-Remaining', tightest.remaining);
     setHeader(response, 'X-RateLimit-Reset', tightest.reset);
