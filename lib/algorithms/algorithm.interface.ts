@@ -37,7 +37,14 @@ export interface LimitStatus {
 export interface WindowAlgorithm<State = unknown> {
   readonly name: Algorithm;
   /** Whether `cost` more hits are admitted now; writes remaining/reset/retry into `status`. */
-  check(state: State | undefined, now: number, limit: number, windowMs: number, status: LimitStatus, cost?: number): boolean;
+  check(
+    state: State | undefined,
+    now: number,
+    limit: number,
+    windowMs: number,
+    status: LimitStatus,
+    cost?: number,
+  ): boolean;
   /** Records `cost` (>= 1) admitted hits; returns the state to keep (the same object, updated, when it exists). */
   record(state: State | undefined, now: number, limit: number, windowMs: number, cost?: number): State;
   /** The ms timestamp from which the state holds nothing (it can be dropped). */

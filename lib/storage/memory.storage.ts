@@ -1,7 +1,7 @@
 import { WINDOW_ALGORITHMS, type LimitStatus } from '../algorithms/index.js';
 import { rejectFor } from '../algorithms/limit-status.js';
 import { blockedResult } from './blocked-result.js';
-import type { ConsumeRequest, ConsumeResult, RateLimitStorage } from './rate-limit-storage.interface.js';
+import type { ConsumeRequest, ConsumeResult, LimitCheck, RateLimitStorage } from './rate-limit-storage.interface.js';
 
 /** Options of `MemoryStorage`. */
 export interface MemoryStorageOptions {
@@ -89,11 +89,12 @@ export class MemoryStorage implements RateLimitStorage {
     if (request.peek) return { allowed, retryAfterMs, blocked: false, limits: statuses };
 
     if (allowed) {
-      // Every limit that admitted records the cost (a shadow limit without room records nothing).
+      // Every limit that admitted records the cost (a shadow limit without room records nothing); a
+      // key named twice records once, as its last recording occurrence (as the Redis script does).
       let target = entry;
       for (let i = 0; i < limits.length; i++) {
+        if (!records(costs, statuses, i) || recordedLater(limits, costs, statuses, i)) continue;
         const cost = costs === undefined ? 1 : costs[i];
-        if (cost === 0 || statuses[i].retryAfterMs !== 0) continue;
         const limit = limits[i];
         const algorithm = WINDOW_ALGORITHMS[limit.algorithm];
         target ??= this.createEntry(identityKey);
@@ -155,4 +156,22 @@ export class MemoryStorage implements RateLimitStorage {
       if (entry.expiresAt <= now) this.entries.delete(entry.identityKey);
     }
   }
+}
+
+/** Whether limit `i` of an admitted request records its cost: it admitted, with a cost above 0. */
+function records(costs: readonly number[] | undefined, statuses: readonly LimitStatus[], i: number): boolean {
+  return statuses[i].retryAfterMs === 0 && (costs === undefined || costs[i] > 0);
+}
+
+/** Whether a later limit of the request records on the same key as limit `i` (then it alone does). */
+function recordedLater(
+  limits: readonly LimitCheck[],
+  costs: readonly number[] | undefined,
+  statuses: readonly LimitStatus[],
+  i: number,
+): boolean {
+  for (let j = i + 1; j < limits.length; j++) {
+    if (limits[j].key === limits[i].key && records(costs, statuses, j)) return true;
+  }
+  return false;
 }

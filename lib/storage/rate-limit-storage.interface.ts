@@ -36,7 +36,8 @@ export interface BlockScope {
  * Costs: a limit admits iff it is above 0 and has room for its cost (hits counted in its window
  * plus the cost <= the limit), so a cost above the limit is always rejected (Retry-After: one
  * window), and a limit of 0 rejects every request, cost 0 included. A cost of 0 is admitted by
- * every limit that is not over its limit, and records nothing.
+ * every limit that is not over its limit, and records nothing. A key named by several limits is one
+ * counter: each is checked against it, and it records once, as the last of them that records.
  */
 export interface ConsumeRequest {
   /**

@@ -1,6 +1,13 @@
 import type { LimitStatus } from '../algorithms/algorithm.interface.js';
 import { BlockedCache } from './blocked-cache.js';
-import type { ConsumeRequest, ConsumeResult, RateLimitStorage } from './rate-limit-storage.interface.js';
+import { blockedResult } from './blocked-result.js';
+import type {
+  BlockScope,
+  ConsumeRequest,
+  ConsumeResult,
+  LimitCheck,
+  RateLimitStorage,
+} from './rate-limit-storage.interface.js';
 import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA } from './redis.script.js';
 
 /** Options of `RedisStorage`. */
@@ -63,24 +70,18 @@ export class RedisStorage implements RateLimitStorage {
   }
 
   consume(request: ConsumeRequest): ConsumeResult | Promise<ConsumeResult> {
-    const { identityKey, limits, blocks } = request;
+    const { identityKey, limits, blocks, costs } = request;
     const now = this.now();
-    const blockedUntil = this.blocked.blockedUntil(identityKey, blocks, now);
-    if (blockedUntil > 0) return blockedResult(blockedUntil - now, limits.length);
+    const blockLeft = this.blocked.blockLeft(identityKey, blocks, now);
+    if (blockLeft !== undefined) return blockedResult(limits, blockLeft);
     if (limits.length === 0 && blocks.length === 0)
       return { allowed: true, retryAfterMs: 0, blocked: false, limits: [] };
 
-    const args: (string | number)[] = [
-      identityKey,
-      this.clock === undefined ? '' : this.clock(),
-      request.peek ? 1 : 0,
-      this.clock === undefined ? 0 : TEST_CLOCK_TTL_SLACK_MS,
-      limits.length,
-      blocks.length,
-    ];
-    for (const limit of limits) args.push(limit.key, limit.limit, limit.windowMs, limit.algorithm, limit.block + 1);
-    for (const block of blocks) args.push(block.key, block.durationMs);
-    return this.run(args).then((reply) => this.parse(request, String(reply)));
+    const head = `[${this.clock === undefined ? 0 : this.clock()},${request.peek ? 1 : 0},${
+      this.clock === undefined ? 0 : TEST_CLOCK_TTL_SLACK_MS
+    }`;
+    const args = `${head}${planArgument(limits, blocks)}${costs === undefined ? '' : `,${costs.join(',')}`}]`;
+    return this.run([identityKey, args]).then((reply) => this.parse(request, String(reply)));
   }
 
   async reset(identityKey: string): Promise<void> {
@@ -89,7 +90,7 @@ export class RedisStorage implements RateLimitStorage {
   }
 
   /** EVALSHA; after a Redis restart or SCRIPT FLUSH, EVAL (which loads the script again). */
-  private run(args: (string | number)[]): Promise<unknown> {
+  private run(args: string[]): Promise<unknown> {
     return this.client
       .evalsha(CONSUME_SCRIPT_SHA, 1, ...args)
       .catch((error: unknown) =>
@@ -103,11 +104,11 @@ export class RedisStorage implements RateLimitStorage {
     const limits: LimitStatus[] = new Array(count);
     for (let i = 0; i < count; i++) {
       const at = 3 + i * 3;
-      limits[i] = {
-        remaining: Number(values[at]),
-        resetMs: Number(values[at + 1]),
-        retryAfterMs: Number(values[at + 2]),
-      };
+      const remaining = Number(values[at]);
+      limits[i] =
+        remaining < 0
+          ? { remaining: 0, resetMs: 0, retryAfterMs: 0, unknown: true }
+          : { remaining, resetMs: Number(values[at + 1]), retryAfterMs: Number(values[at + 2]) };
     }
     const blocked = values[1] === '1';
     if (blocked) {
@@ -126,9 +127,32 @@ export class RedisStorage implements RateLimitStorage {
   }
 }
 
-/** The answer to a request of an identity blocked for `waitMs` more, as the script gives it. */
-function blockedResult(waitMs: number, limitCount: number): ConsumeResult {
-  const limits: LimitStatus[] = new Array(limitCount);
-  for (let i = 0; i < limitCount; i++) limits[i] = { remaining: 0, resetMs: waitMs, retryAfterMs: waitMs };
-  return { allowed: false, retryAfterMs: waitMs, blocked: true, limits };
+/** Fields and parameters of a request's limits and blocks, as the script reads them (see `CONSUME_SCRIPT`). */
+interface PlanArgument {
+  blocks: readonly BlockScope[];
+  /** `,L,B,fields,...` of the script's argument: everything but the head and the costs. */
+  text: string;
 }
+
+/** The plan part of the script's argument, built once per `limits` array (the guard's are long-lived). */
+const planArguments = new WeakMap<readonly LimitCheck[], PlanArgument>();
+
+function planArgument(limits: readonly LimitCheck[], blocks: readonly BlockScope[]): string {
+  const known = planArguments.get(limits);
+  if (known !== undefined && known.blocks === blocks) return known.text;
+  const fields = ['', ...limits.map((limit) => limit.key), ...blocks.map((block) => block.key)];
+  let text = `,${limits.length},${blocks.length},${JSON.stringify(fields.map(wellFormed))}`;
+  for (const limit of limits) {
+    text += `,"${limit.algorithm}",${limit.limit},${limit.windowMs},${limit.block + 1},${limit.shadow ? 1 : 0}`;
+  }
+  for (const block of blocks) text += `,${block.durationMs}`;
+  planArguments.set(limits, { blocks, text });
+  return text;
+}
+
+/**
+ * `text` with lone UTF-16 surrogates replaced by U+FFFD: what the client sends as UTF-8 anyway
+ * (so fields are the same bytes as before), and what cjson can decode.
+ */
+const wellFormed = (text: string): string =>
+  text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');

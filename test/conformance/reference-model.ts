@@ -24,7 +24,12 @@ interface ModelLimit {
 }
 
 /** A limit of 0 and a cost above the limit can never be admitted: rejected for one window. */
-const never = (windowMs: number): ModelAnswer => ({ admits: false, left: 0, resetMs: windowMs, retryAfterMs: windowMs });
+const never = (windowMs: number): ModelAnswer => ({
+  admits: false,
+  left: 0,
+  resetMs: windowMs,
+  retryAfterMs: windowMs,
+});
 
 class FixedWindowModel implements ModelLimit {
   private start?: number;
@@ -190,7 +195,8 @@ export class ReferenceStorage {
       });
       limits.forEach((limit, i) => {
         const { durationMs } = blocks[limit.block];
-        if (blockedScopes.has(limit.block)) statuses[i] = { remaining: 0, resetMs: durationMs, retryAfterMs: durationMs };
+        if (blockedScopes.has(limit.block))
+          statuses[i] = { remaining: 0, resetMs: durationMs, retryAfterMs: durationMs };
       });
     }
     return { allowed, retryAfterMs, blocked, limits: statuses };

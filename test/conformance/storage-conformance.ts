@@ -43,7 +43,12 @@ const freshIdentity = () => identityKey('conformance', `user-${++identities}`);
  * A request against `specs`: each counts on `:s<scope>:<window>:<algorithm>` and blocks `:s<scope>:block`;
  * `costs` only when some spec has a cost.
  */
-export function requestOf(user: string, algorithm: Algorithm, specs: readonly LimitSpec[], peek = false): ConsumeRequest {
+export function requestOf(
+  user: string,
+  algorithm: Algorithm,
+  specs: readonly LimitSpec[],
+  peek = false,
+): ConsumeRequest {
   return {
     identityKey: user,
     limits: specs.map((spec, i) => ({
@@ -93,9 +98,12 @@ type Step =
 
 /** Costs (0, 1, a few, above the limits) in about half the steps, and shadow limits in some. */
 const extras = {
-  costs: fc.option(fc.array(fc.constantFrom(0, 1, 1, 2, 3, 4), { minLength: TRACE_LIMITS.length, maxLength: TRACE_LIMITS.length }), {
-    nil: undefined,
-  }),
+  costs: fc.option(
+    fc.array(fc.constantFrom(0, 1, 1, 2, 3, 4), { minLength: TRACE_LIMITS.length, maxLength: TRACE_LIMITS.length }),
+    {
+      nil: undefined,
+    },
+  ),
   shadow: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: (1 << TRACE_LIMITS.length) - 1 })),
 };
 
@@ -222,7 +230,8 @@ export function describeStorageConformance(name: string, factory: ConformanceFac
                 TRACE_LIMITS.forEach((_, i) => {
                   if (!(mask & (1 << i))) return;
                   const status = actual.limits[at++];
-                  if (status.retryAfterMs === 0) for (let n = costs?.[i] ?? 1; n > 0; n--) admitted[i].push(clock.now());
+                  if (status.retryAfterMs === 0)
+                    for (let n = costs?.[i] ?? 1; n > 0; n--) admitted[i].push(clock.now());
                 });
               }
               // After a standing block, Retry-After is the block's end only: the limits may still reject.
