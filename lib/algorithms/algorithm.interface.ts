@@ -51,11 +51,17 @@ export interface WindowAlgorithm<State = unknown> {
   expiresAt(state: State, windowMs: number): number;
   /**
    * The same algorithm as a Lua fragment of the Redis script (`lib/storage/redis.script.ts`), run
-   * once per limit with these locals in scope: `v` the stored field value (text, or false when
-   * absent), `now`, `limit` (>= 1), `window`, `cost` (0..limit), all whole numbers. It sets `ok`,
-   * `rem`, `reset`, `retry` (as `check` fills `LimitStatus`) and, when `ok` and `cost > 0`, `nv`
-   * the field's new value and `exp` the ms timestamp from which it is dead (as `record` then
-   * `expiresAt`). Numbers stay below 1e14, so Lua's `..` writes them exactly.
+   * once per limit. Its state is two hash fields, `v1` and `v2` (their stored values: strings, or
+   * false when absent), the other locals in scope are `now`, `limit` (>= 1), `window` and `cost`
+   * (0..limit), whole numbers. It sets `ok`, `rem`, `reset`, `retry` (as `check` fills
+   * `LimitStatus`) and, when `ok` and `cost > 0`, `n1` and `n2` (the fields' new values, nil when
+   * unchanged; numbers are written by Redis, not formatted in Lua) and `exp` (the ms timestamp from
+   * which the state is dead), as `record` then `expiresAt`.
    */
   readonly lua: string;
+  /**
+   * Lua that reads `v`, the state as earlier versions of the script kept it (one text field), into
+   * `v1` and `v2`: run once per identity hash written before an upgrade.
+   */
+  readonly luaUpgrade: string;
 }

@@ -68,8 +68,8 @@ function recordTime(hits: readonly number[], now: number, limit: number, windowM
  * - Rejected: `retryAfterMs = resetMs` = `at + windowMs - now` of the first pair (from the oldest)
  *   at which the running count reaches `live + cost - limit`. Always >= 1 ms. A limit of 0 or a cost
  *   above the limit rejects with `windowMs`.
- * - The state can be dropped from the newest pair's `at + windowMs`. Stored in Redis as the text
- *   `<total> <at> <count> <at> <count> ...` (live pairs only, as of the last write).
+ * - The state can be dropped from the newest pair's `at + windowMs`. Stored in Redis as two fields:
+ *   `total`, and the pairs (live as of the last write) as little-endian doubles.
  *
  * Approximation: with `b > 1` (limits above 1000) a hit counts as if it happened up to `b - 1` ms
  * later, so it stays live for between `windowMs` and `windowMs + b - 1` ms. This never admits more
@@ -120,44 +120,46 @@ export const slidingWindow: WindowAlgorithm<SlidingWindowState> = {
     return state.hits.length === 0 ? 0 : state.hits[state.hits.length - 2] + windowMs;
   },
 
-  // Reads only the dead prefix and the oldest live pair; a write keeps the live pairs as they are.
+  // v1 = total, v2 = the pairs as little-endian doubles (16 bytes a pair): a hit reads the dead
+  // prefix, the oldest live pair and the newest one, and formats one number.
   lua: `
 local b = 1
 if limit > ${SLIDING_WINDOW_EXACT_LIMIT} then b = math.max(1, math.ceil(window / ${SLIDING_WINDOW_BUCKETS})) end
 local at = math.ceil(now / b) * b
-local live, first, oldest, e = 0, nil, nil, 0
-if v then
-  local _, total
-  _, e, total = string.find(v, '^(%S+)')
-  live = tonumber(total)
-  while true do
-    local s, e2, t, c = string.find(v, '^ (%S+) (%S+)', e + 1)
-    if s == nil then break end
-    t = tonumber(t)
-    if t + window > now then first, oldest = s, t break end
-    live, e = live - tonumber(c), e2
+local live, pos, size, oldest = 0, 1, 0, nil
+if v1 then
+  live, size = v1 + 0, #v2
+  while pos < size do
+    local t, c = struct.unpack('<dd', v2, pos)
+    if t + window > now then oldest = t break end
+    live, pos = live - c, pos + 16
   end
 end
 if live + cost <= limit then
   if live == 0 then oldest = at end
   ok, rem, reset, retry = true, limit - live - cost, oldest + window - now, 0
-  if live == 0 then nv = cost .. ' ' .. at .. ' ' .. cost
+  if live == 0 then n2 = struct.pack('<dd', at, cost)
   else
-    local kept = string.sub(v, first)
-    local before, newest, count = string.match(kept, '^(.*) (%S+) (%S+)$')
-    newest = tonumber(newest)
-    if newest >= at then nv, at = (live + cost) .. before .. ' ' .. newest .. ' ' .. (tonumber(count) + cost), newest
-    else nv = (live + cost) .. kept .. ' ' .. at .. ' ' .. cost end
+    local t, c = struct.unpack('<dd', v2, size - 15)
+    if t >= at then n2, at = string.sub(v2, pos, size - 16) .. struct.pack('<dd', t, c + cost), t
+    elseif pos > 1 then n2 = string.sub(v2, pos) .. struct.pack('<dd', at, cost)
+    else n2 = v2 .. struct.pack('<dd', at, cost) end
   end
-  exp = at + window
+  n1, exp = live + cost, at + window
 else
-  local leaving, pos = live + cost - limit, first
+  local leaving = live + cost - limit
   while true do
-    local _, e2, t, c = string.find(v, '^ (%S+) (%S+)', pos)
-    leaving = leaving - tonumber(c)
-    if leaving <= 0 then retry = tonumber(t) + window - now break end
-    pos = e2 + 1
+    local t, c = struct.unpack('<dd', v2, pos)
+    leaving = leaving - c
+    if leaving <= 0 then retry = t + window - now break end
+    pos = pos + 16
   end
   ok, rem, reset = false, 0, retry
 end`,
+  // Earlier versions: '<total> <at> <count> <at> <count> ...' in one text field.
+  luaUpgrade: `
+local total, rest = string.match(v, '^(%S+)(.*)$')
+local list = {}
+for t, c in string.gmatch(rest, ' (%S+) (%S+)') do list[#list + 1] = struct.pack('<dd', tonumber(t), tonumber(c)) end
+v1, v2 = total, table.concat(list)`,
 };

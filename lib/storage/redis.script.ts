@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
-import { fixedWindow } from '../algorithms/fixed-window.algorithm.js';
-import { gcra } from '../algorithms/gcra.algorithm.js';
-import { slidingWindow } from '../algorithms/sliding-window.algorithm.js';
+import type { Algorithm } from '../algorithms/algorithm.interface.js';
+import { WINDOW_ALGORITHMS } from '../algorithms/algorithms.js';
+
+/** The algorithms of the script, in the order of their ids (1-based) in its argument. */
+export const SCRIPT_ALGORITHMS: readonly Algorithm[] = ['fixed-window', 'gcra', 'sliding-window'];
+
+const indent = (lua: string) => lua.replace(/\n/g, '\n      ');
+/** `if algorithm == 1 then <lua of the first> elseif ... end`, the Lua of `part` of each algorithm. */
+const dispatch = (part: 'lua' | 'luaUpgrade') =>
+  SCRIPT_ALGORITHMS.map(
+    (name, i) =>
+      `${i === 0 ? 'if' : 'elseif'} algorithm == ${i + 1} then${indent(`\n${WINDOW_ALGORITHMS[name][part]}`)}`,
+  ).join('\n    ') + '\n    end';
 
 /**
  * The Lua script behind `RedisStorage`: one call answers a whole `ConsumeRequest` atomically,
@@ -9,104 +19,130 @@ import { slidingWindow } from '../algorithms/sliding-window.algorithm.js';
  * (`WindowAlgorithm.lua` in `lib/algorithms/<name>.algorithm.ts`); this file only assembles them.
  *
  * Layout: all state of one identity is ONE Redis hash, `KEYS[1]` = the identity key (e.g.
- * `ratelimit:{alice}`, whose `{...}` hash tag pins it to one Cluster slot). Its fields are the
- * counter and block keys of `ConsumeRequest` (relative to the identity key), each holding the text
- * its algorithm documents (`<count> <resetAt>`, `<tat> <rest>`, `<total> <at> <count> ...`) or, for
- * a block, `<blockedUntil>`: the format of every earlier version, so that state written before an
- * upgrade keeps working. The field `""` holds the ms timestamp until which the hash's TTL is known
- * to cover every state (absent in hashes of earlier versions: PTTL is asked then). The hash expires
- * when its last state is dead, and `reset` is one DEL.
+ * `ratelimit:{alice}`, whose `{...}` hash tag pins it to one Cluster slot). A counter `k` of
+ * `ConsumeRequest` (relative to the identity key) is two fields, `k#1` and `k#2`, holding numbers
+ * as they are (see each algorithm); a block `k` is the field `k` holding its end (ms timestamp).
+ * The field `""` holds the ms timestamp until which the hash's TTL is known to cover every state.
+ * The hash expires when its last state is dead, and `reset` is one DEL.
  *
- * ARGV[1], one JSON array (decoded in C by cjson, no parsing in Lua):
- * `[now, peek, ttlSlack, L, B, fields, (algorithm, limit, windowMs, block, shadow) x L, durationMs x B, cost x L]`
- * with `now` in ms (0 = Redis `TIME`), `peek` and `shadow` 1/0, `ttlSlack` ms added to PEXPIRE,
- * `fields` = `["", L counter fields, B block fields]` (the HMGET arguments), `block` a 1-based
- * index into the blocks, and the costs optional (absent: 1 each).
+ * Upgrade: versions before 0.x kept a counter as one text field `k` (`<count> <resetAt>`,
+ * `<tat> <rest>`, `<total> <at> <count> ...`) and had no field `""`. A hash without `""` is read
+ * once more for those fields, which are carried over (then ignored; they expire with the hash), so
+ * an upgrade forgets no hit; blocks are the same in both versions.
  *
- * Reply: one string of comma-separated integers: allowed (1/0), blocked (1/0), retryAfterMs,
- * L x (remaining, resetMs, retryAfterMs) with remaining -1 for a limit left unread (unknown), and
- * when blocked, B x (ms left of that scope's block).
+ * Arguments (the interpreter's cost kept low: numbers unpacked in C, no parsing in Lua):
+ * - ARGV[1]: the `struct` format of ARGV[2] (`<` and one `d` per number).
+ * - ARGV[2]: little-endian doubles `now, peek, ttlSlack, L, B, (algorithm, limit, windowMs, block,
+ *   shadow) x L, durationMs x B, [cost x L]`: `now` in ms (0 = Redis `TIME`), `peek` and `shadow`
+ *   1/0, `ttlSlack` ms added to PEXPIRE, `algorithm` a 1-based index into `SCRIPT_ALGORITHMS`,
+ *   `block` a 1-based index into the blocks; without costs, every cost is 1.
+ * - ARGV[3..]: the fields `""`, `k#1` and `k#2` of each of the L counters, the B block fields
+ *   (the HMGET arguments).
+ *
+ * Reply: an array of integers: allowed (1/0), blocked (1/0), retryAfterMs, L x (remaining, resetMs,
+ * retryAfterMs) with remaining -1 for a limit left unread (unknown), and when blocked, B x (ms left
+ * of that scope's block).
  */
 export const CONSUME_SCRIPT = `
-local a = cjson.decode(ARGV[1])
-local now, peek, slack, nL, nB, fields = a[1], a[2], a[3], a[4], a[5], a[6]
+local a = { struct.unpack(ARGV[1], ARGV[2]) }
+local now, peek, slack, nL, nB = a[1], a[2], a[3], a[4], a[5]
 if now == 0 then
   local t = redis.call('TIME')
   now = t[1] * 1000 + math.floor(t[2] / 1000)
 end
 local key = KEYS[1]
-local values = redis.call('HMGET', key, unpack(fields))
-local pB = 6 + 5 * nL
+local values = redis.call('HMGET', key, unpack(ARGV, 3))
+local pB = 5 + 5 * nL
 local pC = pB + nB
+-- struct.unpack also returns the next position: there are costs when more follow the blocks.
+if #a == pC + 1 then pC = nil end
+local bV = 1 + 2 * nL
 
 -- 1. A standing block in any scope of the request rejects it; nothing is read or counted. The
 -- limits of a blocked scope report the block's end, the others are unknown (remaining -1).
 local wait = 0
 for j = 1, nB do
-  local u = tonumber(values[1 + nL + j])
+  local u = tonumber(values[bV + j])
   if u and u - now > wait then wait = u - now end
 end
 if wait > 0 then
   local left = {}
   for j = 1, nB do
-    local u = tonumber(values[1 + nL + j]) or 0
+    local u = tonumber(values[bV + j]) or 0
     if u > now then left[j] = u - now else left[j] = 0 end
   end
   local r = { 0, 1, wait }
   for i = 1, nL do
-    local l = left[a[5 * i + 5]]
+    local l = left[a[5 * i + 4]]
     if l > 0 then r[3 * i + 1], r[3 * i + 2], r[3 * i + 3] = 0, l, l
     else r[3 * i + 1], r[3 * i + 2], r[3 * i + 3] = -1, 0, 0 end
   end
   for j = 1, nB do r[3 * nL + 3 + j] = left[j] end
-  return table.concat(r, ',')
+  return r
 end
 
--- 2. Check every limit (a[5i+2..5i+6] = algorithm, limit, window, block, shadow) and prepare the
--- write of each that admits; shadow limits never reject.
-local r = { 1, 0, 0 }
-local writes, expires, allowed, retryAfter = {}, 0, true, 0
+-- 2. A hash without the field "" is new, or from a version that kept a counter as one text field:
+-- such a counter is carried over (both of its fields written at its next hit).
+local upgraded
+if not values[1] and nL > 0 then
+  local old = {}
+  for i = 1, nL do old[i] = string.sub(ARGV[2 + 2 * i], 1, -3) end
+  local texts = redis.call('HMGET', key, unpack(old))
+  for i = 1, nL do
+    local v, v1, v2 = texts[i], nil, nil
+    if v and not values[2 * i] then
+      local algorithm = a[5 * i + 1]
+    ${dispatch('luaUpgrade')}
+      values[2 * i], values[2 * i + 1] = v1, v2
+      upgraded = upgraded or {}
+      upgraded[i] = true
+    end
+  end
+end
+
+-- 3. Check every limit (a[5i+1..5i+5] = algorithm, limit, window, block, shadow) and prepare the
+-- writes of each that admits; shadow limits never reject.
+local r = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+local writes = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+local nw, expires, allowed, retryAfter = 0, 0, true, 0
 for i = 1, nL do
   local p = 5 * i
-  local limit, window, cost = a[p + 3], a[p + 4], a[pC + i] or 1
-  local v = values[1 + i]
-  local ok, rem, reset, retry, nv, exp = false, 0, window, window, nil, 0
+  local limit, window, cost = a[p + 2], a[p + 3], pC and a[pC + i] or 1
+  local v1, v2 = values[2 * i], values[2 * i + 1]
+  local ok, rem, reset, retry, n1, n2, exp = false, 0, window, window, nil, nil, 0
   if limit > 0 and cost <= limit then
-    local algorithm = a[p + 2]
-    if algorithm == 'fixed-window' then${fixedWindow.lua.replace(/\n/g, '\n      ')}
-    elseif algorithm == 'gcra' then${gcra.lua.replace(/\n/g, '\n      ')}
-    else${slidingWindow.lua.replace(/\n/g, '\n      ')}
-    end
+    local algorithm = a[p + 1]
+    ${dispatch('lua')}
   end
   r[3 * i + 1], r[3 * i + 2], r[3 * i + 3] = rem, reset, retry
   if ok then
     if cost > 0 then
-      writes[#writes + 1] = fields[1 + i]
-      writes[#writes + 1] = nv
+      if upgraded and upgraded[i] and n2 == nil then n2 = v2 end
+      if n1 ~= nil then writes[nw + 1], writes[nw + 2], nw = ARGV[2 + 2 * i], n1, nw + 2 end
+      if n2 ~= nil then writes[nw + 1], writes[nw + 2], nw = ARGV[3 + 2 * i], n2, nw + 2 end
       if exp > expires then expires = exp end
     end
-  elseif a[p + 6] == 0 then
+  elseif a[p + 5] == 0 then
     allowed = false
     if retry > retryAfter then retryAfter = retry end
   end
 end
 
--- 3. Rejected: nothing is counted (the limits that admitted keep the cost in their remaining);
+-- 4. Rejected: nothing is counted (the limits that admitted keep the cost in their remaining);
 -- each rejecting limit with a block time blocks its scope, whose limits then report the block.
 if not allowed then
-  r[1], r[3], writes, expires = 0, retryAfter, {}, 0
+  r[1], r[3], nw, expires = 0, retryAfter, 0, 0
   for i = 1, nL do
-    if r[3 * i + 3] == 0 then r[3 * i + 1] = r[3 * i + 1] + (a[pC + i] or 1) end
+    if r[3 * i + 3] == 0 then r[3 * i + 1] = r[3 * i + 1] + (pC and a[pC + i] or 1) end
   end
   if peek == 0 then
     local blocked = {}
     for i = 1, nL do
-      local j = a[5 * i + 5]
+      local j = a[5 * i + 4]
       local d = a[pB + j]
-      if r[3 * i + 3] ~= 0 and a[5 * i + 6] == 0 and d > 0 and not blocked[j] then
+      if r[3 * i + 3] ~= 0 and a[5 * i + 5] == 0 and d > 0 and not blocked[j] then
         blocked[j] = true
-        writes[#writes + 1] = fields[1 + nL + j]
-        writes[#writes + 1] = now + d
+        writes[nw + 1], writes[nw + 2], nw = ARGV[3 + 2 * nL + j], now + d, nw + 2
         if now + d > expires then expires = now + d end
         if d > r[3] then r[3] = d end
         r[2] = 1
@@ -114,7 +150,7 @@ if not allowed then
     end
     if r[2] == 1 then
       for i = 1, nL do
-        local j = a[5 * i + 5]
+        local j = a[5 * i + 4]
         if blocked[j] then r[3 * i + 1], r[3 * i + 2], r[3 * i + 3] = 0, a[pB + j], a[pB + j] end
       end
       for j = 1, nB do if blocked[j] then r[3 * nL + 3 + j] = a[pB + j] else r[3 * nL + 3 + j] = 0 end end
@@ -122,21 +158,22 @@ if not allowed then
   end
 end
 
--- 4. Commit. The TTL is extended (with a quarter of its length to spare, so not at every call)
--- only past the time the hash's TTL is known to cover.
-if peek == 0 and #writes > 0 then
+-- 5. Commit. The TTL is extended (with a quarter of its length, at least 1 s, to spare, so not at
+-- every call) only past the time the hash's TTL is known to cover.
+if peek == 0 and nw > 0 then
   if expires > (tonumber(values[1]) or 0) then
-    local keep = expires + math.floor((expires - now) / 4)
-    writes[#writes + 1] = ''
-    writes[#writes + 1] = keep
-    redis.call('HSET', key, unpack(writes))
+    local keep = expires + math.max(1000, math.floor((expires - now) / 4))
+    writes[nw + 1], writes[nw + 2], nw = '', keep, nw + 2
+    redis.call('HSET', key, unpack(writes, 1, nw))
     local ttl = keep - now + slack
     if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
   else
-    redis.call('HSET', key, unpack(writes))
+    redis.call('HSET', key, unpack(writes, 1, nw))
   end
 end
-return table.concat(r, ',')
+-- The reply ends at its first nil (r was made with room for 5 limits).
+if r[2] == 1 then r[3 * nL + 4 + nB] = nil else r[3 * nL + 4] = nil end
+return r
 `;
 
 /** SHA1 of `CONSUME_SCRIPT`, for EVALSHA. */

@@ -8,7 +8,7 @@ import type {
   LimitCheck,
   RateLimitStorage,
 } from './rate-limit-storage.interface.js';
-import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA } from './redis.script.js';
+import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA, SCRIPT_ALGORITHMS } from './redis.script.js';
 
 /** Options of `RedisStorage`. */
 export interface RedisStorageOptions {
@@ -31,8 +31,8 @@ export interface RedisStorageOptions {
  * fits. Declared here rather than imported so the package's types need no ioredis installed.
  */
 export interface RedisScriptClient {
-  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
-  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  evalsha(sha: string, numKeys: number, ...args: (string | Buffer | number)[]): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: (string | Buffer | number)[]): Promise<unknown>;
   del(key: string): Promise<number>;
 }
 
@@ -77,11 +77,18 @@ export class RedisStorage implements RateLimitStorage {
     if (limits.length === 0 && blocks.length === 0)
       return { allowed: true, retryAfterMs: 0, blocked: false, limits: [] };
 
-    const head = `[${this.clock === undefined ? 0 : this.clock()},${request.peek ? 1 : 0},${
-      this.clock === undefined ? 0 : TEST_CLOCK_TTL_SLACK_MS
-    }`;
-    const args = `${head}${planArgument(limits, blocks)}${costs === undefined ? '' : `,${costs.join(',')}`}]`;
-    return this.run([identityKey, args]).then((reply) => this.parse(request, String(reply)));
+    const plan = planArgument(limits, blocks);
+    const numbers = Buffer.allocUnsafe(plan.numbers.length + (costs === undefined ? 0 : costs.length * 8));
+    numbers.writeDoubleLE(this.clock === undefined ? 0 : this.clock(), 0);
+    numbers.writeDoubleLE(request.peek ? 1 : 0, 8);
+    numbers.writeDoubleLE(this.clock === undefined ? 0 : TEST_CLOCK_TTL_SLACK_MS, 16);
+    plan.numbers.copy(numbers, 24, 24);
+    if (costs !== undefined)
+      for (let i = 0; i < costs.length; i++) numbers.writeDoubleLE(costs[i], plan.numbers.length + i * 8);
+    const format = costs === undefined ? plan.format : plan.formatWithCosts;
+    return this.run([identityKey, format, numbers, ...plan.fields]).then((reply) =>
+      this.parse(request, reply as number[]),
+    );
   }
 
   async reset(identityKey: string): Promise<void> {
@@ -90,7 +97,7 @@ export class RedisStorage implements RateLimitStorage {
   }
 
   /** EVALSHA; after a Redis restart or SCRIPT FLUSH, EVAL (which loads the script again). */
-  private run(args: string[]): Promise<unknown> {
+  private run(args: (string | Buffer)[]): Promise<unknown> {
     return this.client
       .evalsha(CONSUME_SCRIPT_SHA, 1, ...args)
       .catch((error: unknown) =>
@@ -98,28 +105,27 @@ export class RedisStorage implements RateLimitStorage {
       );
   }
 
-  private parse(request: ConsumeRequest, reply: string): ConsumeResult {
-    const values = reply.split(',');
+  private parse(request: ConsumeRequest, values: readonly number[]): ConsumeResult {
     const count = request.limits.length;
     const limits: LimitStatus[] = new Array(count);
     for (let i = 0; i < count; i++) {
       const at = 3 + i * 3;
-      const remaining = Number(values[at]);
+      const remaining = values[at];
       limits[i] =
         remaining < 0
           ? { remaining: 0, resetMs: 0, retryAfterMs: 0, unknown: true }
-          : { remaining, resetMs: Number(values[at + 1]), retryAfterMs: Number(values[at + 2]) };
+          : { remaining, resetMs: values[at + 1], retryAfterMs: values[at + 2] };
     }
-    const blocked = values[1] === '1';
+    const blocked = values[1] === 1;
     if (blocked) {
       const now = this.now();
       const at = 3 + count * 3;
       request.blocks.forEach((block, j) => {
-        const left = Number(values[at + j]);
+        const left = values[at + j];
         if (left > 0) this.blocked.add(request.identityKey, block.key, now + left);
       });
     }
-    return { allowed: values[0] === '1', retryAfterMs: Number(values[2]), blocked, limits };
+    return { allowed: values[0] === 1, retryAfterMs: values[2], blocked, limits };
   }
 
   private now(): number {
@@ -127,32 +133,43 @@ export class RedisStorage implements RateLimitStorage {
   }
 }
 
-/** Fields and parameters of a request's limits and blocks, as the script reads them (see `CONSUME_SCRIPT`). */
+/** The parts of the script's arguments that depend only on a request's limits and blocks (see `CONSUME_SCRIPT`). */
 interface PlanArgument {
   blocks: readonly BlockScope[];
-  /** `,L,B,fields,...` of the script's argument: everything but the head and the costs. */
-  text: string;
+  /** ARGV[1] without and with costs. */
+  format: string;
+  formatWithCosts: string;
+  /** ARGV[2] without costs, its first 3 numbers (now, peek, ttl slack) left to fill. */
+  numbers: Buffer;
+  /** ARGV[3..]: `""`, `k#1` and `k#2` of each counter, the block fields. */
+  fields: string[];
 }
 
-/** The plan part of the script's argument, built once per `limits` array (the guard's are long-lived). */
+/** The plan part of the script's arguments, built once per `limits` array (the guard's are long-lived). */
 const planArguments = new WeakMap<readonly LimitCheck[], PlanArgument>();
 
-function planArgument(limits: readonly LimitCheck[], blocks: readonly BlockScope[]): string {
+function planArgument(limits: readonly LimitCheck[], blocks: readonly BlockScope[]): PlanArgument {
   const known = planArguments.get(limits);
-  if (known !== undefined && known.blocks === blocks) return known.text;
-  const fields = ['', ...limits.map((limit) => limit.key), ...blocks.map((block) => block.key)];
-  let text = `,${limits.length},${blocks.length},${JSON.stringify(fields.map(wellFormed))}`;
+  if (known !== undefined && known.blocks === blocks) return known;
+  const values = [0, 0, 0, limits.length, blocks.length];
   for (const limit of limits) {
-    text += `,"${limit.algorithm}",${limit.limit},${limit.windowMs},${limit.block + 1},${limit.shadow ? 1 : 0}`;
+    values.push(SCRIPT_ALGORITHMS.indexOf(limit.algorithm) + 1, limit.limit, limit.windowMs, limit.block + 1);
+    values.push(limit.shadow ? 1 : 0);
   }
-  for (const block of blocks) text += `,${block.durationMs}`;
-  planArguments.set(limits, { blocks, text });
-  return text;
+  for (const block of blocks) values.push(block.durationMs);
+  const numbers = Buffer.alloc(values.length * 8);
+  values.forEach((value, i) => numbers.writeDoubleLE(value, i * 8));
+  const plan: PlanArgument = {
+    blocks,
+    format: `<${'d'.repeat(values.length)}`,
+    formatWithCosts: `<${'d'.repeat(values.length + limits.length)}`,
+    numbers,
+    fields: [
+      '',
+      ...limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`]),
+      ...blocks.map((block) => block.key),
+    ],
+  };
+  planArguments.set(limits, plan);
+  return plan;
 }
-
-/**
- * `text` with lone UTF-16 surrogates replaced by U+FFFD: what the client sends as UTF-8 anyway
- * (so fields are the same bytes as before), and what cjson can decode.
- */
-const wellFormed = (text: string): string =>
-  text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
