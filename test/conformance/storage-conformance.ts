@@ -4,6 +4,7 @@ import type { CompiledRule } from '../../lib/rules/rule-compiler.js';
 import { compileRule } from '../../lib/rules/rule-compiler.js';
 import { identityKey } from '../../lib/utils/keys.js';
 import { FakeClock } from '../support/app.js';
+import { EDGE_CASES } from './edge-cases.js';
 import { ReferenceStorage } from './reference-model.js';
 
 /** A storage under test, built on a clock the suite controls. */
@@ -392,6 +393,23 @@ export function describeStorageConformance(name: string, factory: ConformanceFac
         clock.advance(1);
         expect(await subject.liveKeys()).toBe(0);
       });
+    });
+
+    it.each(EDGE_CASES.map((edge) => [edge.name, edge] as const))('edge case: %s', async (_, edge) => {
+      const user = freshIdentity();
+      for (const [index, step] of edge.steps.entries()) {
+        clock.advance(step.advanceMs ?? 0);
+        let result: ConsumeResult | undefined;
+        for (let n = step.times ?? 1; n > 0; n--)
+          result = await consume(requestOf(user, edge.algorithm, step.limits, step.peek));
+        const { limits, ...rest } = step.expect;
+        try {
+          expect(result).toMatchObject(rest);
+          limits?.forEach((status, i) => expect(result!.limits[i]).toMatchObject(status));
+        } catch (error) {
+          throw new Error(`step ${index}: ${JSON.stringify(result)}\n${(error as Error).message}`);
+        }
+      }
     });
 
     it('gcra with a fractional interval (3 per second): one hit per 333⅓ ms, Retry-After rounded up to the ms', async () => {
