@@ -157,6 +157,42 @@ describe('RedisStorage', () => {
     expect(await client.exists('reset:{dave}x}', 'reset:{erin}')).toBe(2);
   });
 
+  it('during a block, the script and the blocked cache answer alike: the blocked scope reports the block, the other is unknown', async () => {
+    const clock = new FakeClock();
+    const request: ConsumeRequest = {
+      identityKey: 'blocked-statuses:{frank}',
+      limits: [
+        { key: ':a', limit: 1, windowMs: 1000, algorithm: 'fixed-window', block: 0 },
+        { key: ':b', limit: 100, windowMs: 60_000, algorithm: 'gcra', block: 1 },
+      ],
+      blocks: [
+        { key: ':a:block', durationMs: 5000 },
+        { key: ':b:block', durationMs: 0 },
+      ],
+    };
+    const cached = new RedisStorage(client, { clock: clock.now });
+    await cached.consume(request);
+    const blocking = await cached.consume(request);
+    expect(blocking).toMatchObject({ allowed: false, blocked: true, retryAfterMs: 5000 });
+    expect(blocking.limits).toEqual([
+      { remaining: 0, resetMs: 5000, retryAfterMs: 5000 },
+      { remaining: 99, resetMs: 600, retryAfterMs: 0 },
+    ]);
+    clock.advance(2000);
+    const uncached = new RedisStorage(client, { clock: clock.now, blockedCacheSize: 0 });
+    const expected = {
+      allowed: false,
+      blocked: true,
+      retryAfterMs: 3000,
+      limits: [
+        { remaining: 0, resetMs: 3000, retryAfterMs: 3000 },
+        { remaining: 0, resetMs: 0, retryAfterMs: 0, unknown: true },
+      ],
+    };
+    expect(await cached.consume(request)).toEqual(expected); // from the blocked cache, no round trip
+    expect(await uncached.consume(request)).toEqual(expected); // from the script
+  });
+
   it('rejects a client that is not an ioredis client with a message saying what to pass', () => {
     expect(() => new RedisStorage({} as never)).toThrow(/new RedisStorage\(new Redis/);
   });
