@@ -117,8 +117,9 @@ if over < 0 or (over == 0 and rest == 0) then
   local free = (window - tat + now) * limit - rest
   rem = math.floor(free / window)
   ok, reset, retry = true, math.ceil(((rem + 1) * window - free) / limit), 0
-  n1, n2, exp = tat, rest, tat
+  n1, exp = tat, tat
   if rest > 0 then exp = tat + 1 end
+  if not v2 or rest ~= v2 + 0 then n2 = rest end
 else
   if rest > 0 then over = over + 1 end
   ok, rem, reset, retry = false, 0, over, over

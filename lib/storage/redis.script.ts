@@ -62,7 +62,7 @@ local bV = 1 + 2 * nL
 -- limits of a blocked scope report the block's end, the others are unknown (remaining -1).
 local wait = 0
 for j = 1, nB do
-  local u = tonumber(values[bV + j])
+  local u = values[bV + j]
   if u and u - now > wait then wait = u - now end
 end
 if wait > 0 then
@@ -161,7 +161,7 @@ end
 -- 5. Commit. The TTL is extended (with a quarter of its length, at least 1 s, to spare, so not at
 -- every call) only past the time the hash's TTL is known to cover.
 if peek == 0 and nw > 0 then
-  if expires > (tonumber(values[1]) or 0) then
+  if expires > (values[1] or 0) + 0 then
     local keep = expires + math.max(1000, math.floor((expires - now) / 4))
     writes[nw + 1], writes[nw + 2], nw = '', keep, nw + 2
     redis.call('HSET', key, unpack(writes, 1, nw))

@@ -407,7 +407,7 @@ export function describeStorageConformance(name: string, factory: ConformanceFac
           expect(result).toMatchObject(rest);
           limits?.forEach((status, i) => expect(result!.limits[i]).toMatchObject(status));
         } catch (error) {
-          throw new Error(`step ${index}: ${JSON.stringify(result)}\n${(error as Error).message}`);
+          throw new Error(`step ${index}: ${JSON.stringify(result)}\n${(error as Error).message}`, { cause: error });
         }
       }
     });
