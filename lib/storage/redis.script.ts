@@ -30,32 +30,33 @@ const dispatch = (part: 'lua' | 'luaUpgrade') =>
  * once more for those fields, which are carried over (then ignored; they expire with the hash), so
  * an upgrade forgets no hit; blocks are the same in both versions.
  *
- * Arguments (the interpreter's cost kept low: numbers unpacked in C, no parsing in Lua):
- * - ARGV[1]: the `struct` format of ARGV[2] (`<` and one `d` per number).
- * - ARGV[2]: little-endian doubles `now, peek, ttlSlack, L, B, (algorithm, limit, windowMs, block,
- *   shadow) x L, durationMs x B, [cost x L]`: `now` in ms (0 = Redis `TIME`), `peek` and `shadow`
+ * Arguments (for the interpreter's cost and the client's: numbers decoded in C by cjson, strings
+ * passed as they are, nothing parsed in Lua):
+ * - ARGV[1]: a JSON array of numbers `[now, peek, ttlSlack, L, B, (algorithm, limit, windowMs, block,
+ *   shadow) x L, durationMs x B, (cost x L)]`: `now` in ms (0 = Redis `TIME`), `peek` and `shadow`
  *   1/0, `ttlSlack` ms added to PEXPIRE, `algorithm` a 1-based index into `SCRIPT_ALGORITHMS`,
  *   `block` a 1-based index into the blocks; without costs, every cost is 1.
- * - ARGV[3..]: the fields `""`, `k#1` and `k#2` of each of the L counters, the B block fields
+ * - ARGV[2..]: the fields `""`, `k#1` and `k#2` of each of the L counters, the B block fields
  *   (the HMGET arguments).
  *
- * Reply: an array of integers: allowed (1/0), blocked (1/0), retryAfterMs, L x (remaining, resetMs,
- * retryAfterMs) with remaining -1 for a limit left unread (unknown), and when blocked, B x (ms left
- * of that scope's block).
+ * Reply: an array of integers: allowed (1/0), blocked (1/0), retryAfterMs, then per limit
+ * `remaining` and `resetMs` when it admits, or `-retryAfterMs` (which is also its resetMs) when it
+ * rejects; `remaining` -1 for a limit left unread (unknown); when blocked, B x (ms left of that
+ * scope's block).
  */
 export const CONSUME_SCRIPT = `
-local a = { struct.unpack(ARGV[1], ARGV[2]) }
+local a = cjson.decode(ARGV[1])
 local now, peek, slack, nL, nB = a[1], a[2], a[3], a[4], a[5]
 if now == 0 then
   local t = redis.call('TIME')
   now = t[1] * 1000 + math.floor(t[2] / 1000)
 end
 local key = KEYS[1]
-local values = redis.call('HMGET', key, unpack(ARGV, 3))
+local values = redis.call('HMGET', key, unpack(ARGV, 2))
 local pB = 5 + 5 * nL
 local pC = pB + nB
--- struct.unpack also returns the next position: there are costs when more follow the blocks.
-if #a == pC + 1 then pC = nil end
+-- There are costs when more numbers follow the blocks.
+if #a == pC then pC = nil end
 local bV = 1 + 2 * nL
 
 -- 1. A standing block in any scope of the request rejects it; nothing is read or counted. The
@@ -74,10 +75,9 @@ if wait > 0 then
   local r = { 0, 1, wait }
   for i = 1, nL do
     local l = left[a[5 * i + 4]]
-    if l > 0 then r[3 * i + 1], r[3 * i + 2], r[3 * i + 3] = 0, l, l
-    else r[3 * i + 1], r[3 * i + 2], r[3 * i + 3] = -1, 0, 0 end
+    if l > 0 then r[2 * i + 2], r[2 * i + 3] = 0, -l else r[2 * i + 2], r[2 * i + 3] = -1, 0 end
   end
-  for j = 1, nB do r[3 * nL + 3 + j] = left[j] end
+  for j = 1, nB do r[2 * nL + 3 + j] = left[j] end
   return r
 end
 
@@ -86,7 +86,7 @@ end
 local upgraded
 if not values[1] and nL > 0 then
   local old = {}
-  for i = 1, nL do old[i] = string.sub(ARGV[2 + 2 * i], 1, -3) end
+  for i = 1, nL do old[i] = string.sub(ARGV[1 + 2 * i], 1, -3) end
   local texts = redis.call('HMGET', key, unpack(old))
   for i = 1, nL do
     local v, v1, v2 = texts[i], nil, nil
@@ -102,7 +102,7 @@ end
 
 -- 3. Check every limit (a[5i+1..5i+5] = algorithm, limit, window, block, shadow) and prepare the
 -- writes of each that admits; shadow limits never reject.
-local r = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+local r = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 local writes = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 local nw, expires, allowed, retryAfter = 0, 0, true, 0
 for i = 1, nL do
@@ -114,12 +114,12 @@ for i = 1, nL do
     local algorithm = a[p + 1]
     ${dispatch('lua')}
   end
-  r[3 * i + 1], r[3 * i + 2], r[3 * i + 3] = rem, reset, retry
+  if ok then r[2 * i + 2], r[2 * i + 3] = rem, reset else r[2 * i + 2], r[2 * i + 3] = rem, -retry end
   if ok then
     if cost > 0 then
       if upgraded and upgraded[i] and n2 == nil then n2 = v2 end
-      if n1 ~= nil then writes[nw + 1], writes[nw + 2], nw = ARGV[2 + 2 * i], n1, nw + 2 end
-      if n2 ~= nil then writes[nw + 1], writes[nw + 2], nw = ARGV[3 + 2 * i], n2, nw + 2 end
+      if n1 ~= nil then writes[nw + 1], writes[nw + 2], nw = ARGV[1 + 2 * i], n1, nw + 2 end
+      if n2 ~= nil then writes[nw + 1], writes[nw + 2], nw = ARGV[2 + 2 * i], n2, nw + 2 end
       if exp > expires then expires = exp end
     end
   elseif a[p + 5] == 0 then
@@ -133,16 +133,16 @@ end
 if not allowed then
   r[1], r[3], nw, expires = 0, retryAfter, 0, 0
   for i = 1, nL do
-    if r[3 * i + 3] == 0 then r[3 * i + 1] = r[3 * i + 1] + (pC and a[pC + i] or 1) end
+    if r[2 * i + 3] > 0 then r[2 * i + 2] = r[2 * i + 2] + (pC and a[pC + i] or 1) end
   end
   if peek == 0 then
     local blocked = {}
     for i = 1, nL do
       local j = a[5 * i + 4]
       local d = a[pB + j]
-      if r[3 * i + 3] ~= 0 and a[5 * i + 5] == 0 and d > 0 and not blocked[j] then
+      if r[2 * i + 3] < 0 and a[5 * i + 5] == 0 and d > 0 and not blocked[j] then
         blocked[j] = true
-        writes[nw + 1], writes[nw + 2], nw = ARGV[3 + 2 * nL + j], now + d, nw + 2
+        writes[nw + 1], writes[nw + 2], nw = ARGV[2 + 2 * nL + j], now + d, nw + 2
         if now + d > expires then expires = now + d end
         if d > r[3] then r[3] = d end
         r[2] = 1
@@ -151,9 +151,9 @@ if not allowed then
     if r[2] == 1 then
       for i = 1, nL do
         local j = a[5 * i + 4]
-        if blocked[j] then r[3 * i + 1], r[3 * i + 2], r[3 * i + 3] = 0, a[pB + j], a[pB + j] end
+        if blocked[j] then r[2 * i + 2], r[2 * i + 3] = 0, -a[pB + j] end
       end
-      for j = 1, nB do if blocked[j] then r[3 * nL + 3 + j] = a[pB + j] else r[3 * nL + 3 + j] = 0 end end
+      for j = 1, nB do if blocked[j] then r[2 * nL + 3 + j] = a[pB + j] else r[2 * nL + 3 + j] = 0 end end
     end
   end
 end
@@ -172,7 +172,7 @@ if peek == 0 and nw > 0 then
   end
 end
 -- The reply ends at its first nil (r was made with room for 5 limits).
-if r[2] == 1 then r[3 * nL + 4 + nB] = nil else r[3 * nL + 4] = nil end
+if r[2] == 1 then r[2 * nL + 4 + nB] = nil else r[2 * nL + 4] = nil end
 return r
 `;
 

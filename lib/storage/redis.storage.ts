@@ -31,8 +31,8 @@ export interface RedisStorageOptions {
  * fits. Declared here rather than imported so the package's types need no ioredis installed.
  */
 export interface RedisScriptClient {
-  evalsha(sha: string, numKeys: number, ...args: (string | Buffer | number)[]): Promise<unknown>;
-  eval(script: string, numKeys: number, ...args: (string | Buffer | number)[]): Promise<unknown>;
+  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   del(key: string): Promise<number>;
 }
 
@@ -78,17 +78,13 @@ export class RedisStorage implements RateLimitStorage {
       return { allowed: true, retryAfterMs: 0, blocked: false, limits: [] };
 
     const plan = planArgument(limits, blocks);
-    const numbers = Buffer.allocUnsafe(plan.numbers.length + (costs === undefined ? 0 : costs.length * 8));
-    numbers.writeDoubleLE(this.clock === undefined ? 0 : this.clock(), 0);
-    numbers.writeDoubleLE(request.peek ? 1 : 0, 8);
-    numbers.writeDoubleLE(this.clock === undefined ? 0 : TEST_CLOCK_TTL_SLACK_MS, 16);
-    plan.numbers.copy(numbers, 24, 24);
-    if (costs !== undefined)
-      for (let i = 0; i < costs.length; i++) numbers.writeDoubleLE(costs[i], plan.numbers.length + i * 8);
-    const format = costs === undefined ? plan.format : plan.formatWithCosts;
-    return this.run([identityKey, format, numbers, ...plan.fields]).then((reply) =>
-      this.parse(request, reply as number[]),
-    );
+    const numbers =
+      this.clock === undefined
+        ? `[0,${request.peek ? 1 : 0},0${plan.numbers}${costs === undefined ? '' : `,${costs.join(',')}`}]`
+        : `[${this.clock()},${request.peek ? 1 : 0},${TEST_CLOCK_TTL_SLACK_MS}${plan.numbers}${
+            costs === undefined ? '' : `,${costs.join(',')}`
+          }]`;
+    return this.run([identityKey, numbers, ...plan.fields]).then((reply) => this.parse(request, reply as number[]));
   }
 
   async reset(identityKey: string): Promise<void> {
@@ -97,7 +93,7 @@ export class RedisStorage implements RateLimitStorage {
   }
 
   /** EVALSHA; after a Redis restart or SCRIPT FLUSH, EVAL (which loads the script again). */
-  private run(args: (string | Buffer)[]): Promise<unknown> {
+  private run(args: string[]): Promise<unknown> {
     return this.client
       .evalsha(CONSUME_SCRIPT_SHA, 1, ...args)
       .catch((error: unknown) =>
@@ -109,17 +105,19 @@ export class RedisStorage implements RateLimitStorage {
     const count = request.limits.length;
     const limits: LimitStatus[] = new Array(count);
     for (let i = 0; i < count; i++) {
-      const at = 3 + i * 3;
-      const remaining = values[at];
+      const remaining = values[3 + i * 2];
+      const time = values[4 + i * 2];
       limits[i] =
         remaining < 0
           ? { remaining: 0, resetMs: 0, retryAfterMs: 0, unknown: true }
-          : { remaining, resetMs: values[at + 1], retryAfterMs: values[at + 2] };
+          : time < 0
+            ? { remaining, resetMs: -time, retryAfterMs: -time }
+            : { remaining, resetMs: time, retryAfterMs: 0 };
     }
     const blocked = values[1] === 1;
     if (blocked) {
       const now = this.now();
-      const at = 3 + count * 3;
+      const at = 3 + count * 2;
       request.blocks.forEach((block, j) => {
         const left = values[at + j];
         if (left > 0) this.blocked.add(request.identityKey, block.key, now + left);
@@ -136,12 +134,9 @@ export class RedisStorage implements RateLimitStorage {
 /** The parts of the script's arguments that depend only on a request's limits and blocks (see `CONSUME_SCRIPT`). */
 interface PlanArgument {
   blocks: readonly BlockScope[];
-  /** ARGV[1] without and with costs. */
-  format: string;
-  formatWithCosts: string;
-  /** ARGV[2] without costs, its first 3 numbers (now, peek, ttl slack) left to fill. */
-  numbers: Buffer;
-  /** ARGV[3..]: `""`, `k#1` and `k#2` of each counter, the block fields. */
+  /** `,L,B,...` of ARGV[1]: its numbers after now, peek and the TTL slack, before the costs. */
+  numbers: string;
+  /** ARGV[2..]: `""`, `k#1` and `k#2` of each counter, the block fields. */
   fields: string[];
 }
 
@@ -151,18 +146,14 @@ const planArguments = new WeakMap<readonly LimitCheck[], PlanArgument>();
 function planArgument(limits: readonly LimitCheck[], blocks: readonly BlockScope[]): PlanArgument {
   const known = planArguments.get(limits);
   if (known !== undefined && known.blocks === blocks) return known;
-  const values = [0, 0, 0, limits.length, blocks.length];
+  let numbers = `,${limits.length},${blocks.length}`;
   for (const limit of limits) {
-    values.push(SCRIPT_ALGORITHMS.indexOf(limit.algorithm) + 1, limit.limit, limit.windowMs, limit.block + 1);
-    values.push(limit.shadow ? 1 : 0);
+    const algorithm = SCRIPT_ALGORITHMS.indexOf(limit.algorithm) + 1;
+    numbers += `,${algorithm},${limit.limit},${limit.windowMs},${limit.block + 1},${limit.shadow ? 1 : 0}`;
   }
-  for (const block of blocks) values.push(block.durationMs);
-  const numbers = Buffer.alloc(values.length * 8);
-  values.forEach((value, i) => numbers.writeDoubleLE(value, i * 8));
+  for (const block of blocks) numbers += `,${block.durationMs}`;
   const plan: PlanArgument = {
     blocks,
-    format: `<${'d'.repeat(values.length)}`,
-    formatWithCosts: `<${'d'.repeat(values.length + limits.length)}`,
     numbers,
     fields: [
       '',
