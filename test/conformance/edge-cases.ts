@@ -23,6 +23,16 @@ export interface EdgeCase {
 }
 
 const MINUTE = 60_000;
+/** A limit that blocks its scope `a` for 5 s, and one of scope `b`. */
+const BLOCKING_AND_OTHER: LimitSpec[] = [
+  { limit: 1, windowMs: 1000, scope: 'a', blockMs: 5000 },
+  { limit: 100, windowMs: MINUTE, scope: 'b' },
+];
+/** A shadow limit of 2 (with a block time it never applies) and a real limit of 5. */
+const SHADOW_AND_REAL: LimitSpec[] = [
+  { limit: 2, windowMs: MINUTE, scope: 'shadow', shadow: true, blockMs: 5000 },
+  { limit: 5, windowMs: MINUTE },
+];
 const ALGORITHMS: Algorithm[] = ['fixed-window', 'sliding-window', 'gcra'];
 const each = (make: (algorithm: Algorithm) => Omit<EdgeCase, 'algorithm'>): EdgeCase[] =>
   ALGORITHMS.map((algorithm) => ({ ...make(algorithm), name: `${algorithm}: ${make(algorithm).name}`, algorithm }));
@@ -158,18 +168,12 @@ export const EDGE_CASES: EdgeCase[] = [
     name: 'shadow: its rejection neither rejects nor blocks; without room it records nothing',
     steps: [
       {
-        limits: [
-          { limit: 2, windowMs: MINUTE, scope: 'shadow', shadow: true, blockMs: 5000 },
-          { limit: 5, windowMs: MINUTE },
-        ],
+        limits: SHADOW_AND_REAL,
         times: 2,
         expect: { allowed: true, limits: [{ remaining: 0 }, { remaining: 3 }] },
       },
       {
-        limits: [
-          { limit: 2, windowMs: MINUTE, scope: 'shadow', shadow: true, blockMs: 5000 },
-          { limit: 5, windowMs: MINUTE },
-        ],
+        limits: SHADOW_AND_REAL,
         expect: {
           allowed: true,
           blocked: false,
@@ -192,17 +196,11 @@ export const EDGE_CASES: EdgeCase[] = [
     name: 'a block: the blocked scope reports the block, an unread scope is unknown',
     steps: [
       {
-        limits: [
-          { limit: 1, windowMs: 1000, scope: 'a', blockMs: 5000 },
-          { limit: 100, windowMs: MINUTE, scope: 'b' },
-        ],
+        limits: BLOCKING_AND_OTHER,
         expect: { allowed: true },
       },
       {
-        limits: [
-          { limit: 1, windowMs: 1000, scope: 'a', blockMs: 5000 },
-          { limit: 100, windowMs: MINUTE, scope: 'b' },
-        ],
+        limits: BLOCKING_AND_OTHER,
         expect: {
           allowed: false,
           blocked: true,
@@ -215,10 +213,7 @@ export const EDGE_CASES: EdgeCase[] = [
       },
       {
         advanceMs: 1000,
-        limits: [
-          { limit: 1, windowMs: 1000, scope: 'a', blockMs: 5000 },
-          { limit: 100, windowMs: MINUTE, scope: 'b' },
-        ],
+        limits: BLOCKING_AND_OTHER,
         expect: {
           allowed: false,
           blocked: true,
