@@ -241,7 +241,9 @@ export function describeStorageConformance(name: string, factory: ConformanceFac
               const neverAdmitted = specs.some((spec) => !spec.shadow && (spec.cost ?? 1) > spec.limit);
               if (!actual.allowed && !standing && !peek && !neverAdmitted)
                 lastRejected = { step: sent as Step & { kind: 'consume' }, retryAfterMs: actual.retryAfterMs };
-              else if (step.kind === 'retry' || standing || (actual.allowed && !peek)) lastRejected = undefined;
+              // (a rejection that sets a block, as a cost above a limit may, changes what a retry meets).
+              else if (step.kind === 'retry' || standing || actual.blocked || (actual.allowed && !peek))
+                lastRejected = undefined;
             }
             TRACE_LIMITS.forEach((spec, i) => checkBounds(algorithm, spec, admitted[i]));
           }),
