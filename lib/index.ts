@@ -2,6 +2,10 @@ export { RateLimitModule } from './rate-limit.module.js';
 export type { RateLimitModuleExtras } from './rate-limit.module-definition.js';
 export { RateLimitGuard } from './rate-limit.guard.js';
 export { RateLimitService } from './rate-limit.service.js';
+export { RateLimitHealthIndicator } from './rate-limit.health.js';
+export type { RateLimitHealthDetails, RateLimitHealthOptions, RateLimitHealthResult } from './rate-limit.health.js';
+export type { DecisionKind, RateLimitDecision, ScopeDecision } from './observability/index.js';
+export type { MetricsOptions } from './observability/index.js';
 export type {
   HeadersMode,
   RateLimitModuleOptions,
@@ -43,6 +47,7 @@ export type {
   JwtAuthOptions,
   JwtVerifier,
   RateLimitAuth,
+  ResolvedIdentity,
   SessionAuthOptions,
 } from './auth/index.js';
 export { MemoryStorage, RedisStorage } from './storage/index.js';

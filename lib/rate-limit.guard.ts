@@ -52,7 +52,7 @@ export class RateLimitGuard implements CanActivate {
       if (skip?.has(identity.group)) return true;
       const rules = this.selectRules(lists, identity, kind.method(context, request));
       if (rules.length === 0) return true;
-      return andThen(this.service.limit(identity, rules), (info) => this.respond(context, info, kind));
+      return andThen(this.service.limit(identity, rules, false, context), (info) => this.respond(context, info, kind));
     });
   }
 

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { InvalidRateLimitConfigError } from './errors/invalid-rate-limit-config.error.js';
 import { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE, RateLimitConfigurableModule } from './rate-limit.module-definition.js';
 import { RATE_LIMIT_EXPORTS, RATE_LIMIT_PROVIDERS } from './rate-limit.providers.js';
 
@@ -15,6 +16,13 @@ export class RateLimitModule extends RateLimitConfigurableModule {
 
   /** Configures the module with options from a factory, class or existing provider. */
   static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    if (!options?.useFactory && !options?.useClass && !options?.useExisting) {
+      throw new InvalidRateLimitConfigError(
+        'RateLimitModule.forRootAsync needs "useFactory", "useClass" or "useExisting" to produce the options, ' +
+          'e.g. forRootAsync({ inject: [ConfigService], useFactory: (config: ConfigService) => ({ ... }) }); ' +
+          'for static options use forRoot({ ... }).',
+      );
+    }
     return super.forRootAsync(options);
   }
 }

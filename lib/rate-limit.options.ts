@@ -3,9 +3,16 @@ import type { Algorithm } from './algorithms/algorithm.interface.js';
 import type { AuthProvider, Identity } from './auth/rate-limit-auth.interface.js';
 import { InvalidRateLimitConfigError } from './errors/invalid-rate-limit-config.error.js';
 import { HEADER_MODES, type HeadersMode } from './headers/rate-limit-headers.js';
+import type { RateLimitDecision } from './observability/decision.js';
+import {
+  resolveMetricsOptions,
+  type MetricsOptions,
+  type ResolvedMetricsOptions,
+} from './observability/prometheus.metrics.js';
 import type { RateLimitInfo } from './rules/rate-limit-info.interface.js';
 import { validateAlgorithm } from './rules/rule-compiler.js';
 import type { Rule } from './rules/rule.interface.js';
+import { describeValue, numberHint } from './utils/describe-value.js';
 import type { RateLimitStorage } from './storage/rate-limit-storage.interface.js';
 import { STORAGE_ERROR_POLICIES, type StorageErrorPolicy } from './storage/resilient.storage.js';
 
@@ -43,6 +50,18 @@ export interface RateLimitModuleOptions {
   storageTimeout?: number;
   /** Count and set headers, but never reject. Default `false`. */
   dryRun?: boolean;
+  /**
+   * Called once per limited request and `RateLimitService.consume` call with what was decided (for
+   * logs and tracing). Never awaited; what it throws (or its promise rejects with) is logged, never
+   * reaches the request. Default none.
+   */
+  onDecision?: (event: RateLimitDecision) => void;
+  /**
+   * Prometheus metrics through prom-client (an optional peer: `npm install prom-client`): `true`
+   * registers them in prom-client's global registry, `{ registry, prefix }` in yours, names prefixed.
+   * See README "Observability". Default `false`.
+   */
+  metrics?: boolean | MetricsOptions;
 }
 
 /** The module's options after defaults, as the guard and service use them. */
@@ -56,6 +75,9 @@ export interface ResolvedRateLimitOptions {
   onStorageError: StorageErrorPolicy;
   storageTimeout?: number;
   dryRun: boolean;
+  onDecision?: RateLimitModuleOptions['onDecision'];
+  /** Undefined when metrics are off. */
+  metrics?: ResolvedMetricsOptions;
 }
 
 /** A class given to `forRootAsync({ useClass })` or `useExisting`: it produces the module's options. */
@@ -63,8 +85,44 @@ export interface RateLimitOptionsFactory {
   createRateLimitOptions(): RateLimitModuleOptions | Promise<RateLimitModuleOptions>;
 }
 
+/** Every option's name: a key missing here fails to compile, so an option cannot be forgotten. */
+const OPTION_NAMES: Record<keyof RateLimitModuleOptions, true> = {
+  auth: true,
+  storage: true,
+  config: true,
+  algorithm: true,
+  headers: true,
+  keyPrefix: true,
+  imports: true,
+  onBlocked: true,
+  onAuthError: true,
+  onStorageError: true,
+  storageTimeout: true,
+  dryRun: true,
+  onDecision: true,
+  metrics: true,
+};
+
+/** Throws naming the problem unless `options` is an options object with known keys only. */
+function checkOptionsShape(options: unknown): asserts options is RateLimitModuleOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid RateLimitModule options: expected an object like { auth, storage, config }, got ${describeValue(options)}` +
+        ' (did the forRootAsync factory return what you meant?).',
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(OPTION_NAMES, key)) {
+      throw new InvalidRateLimitConfigError(
+        `Unknown RateLimitModule option "${key}": known options are ${Object.keys(OPTION_NAMES).join(', ')}.`,
+      );
+    }
+  }
+}
+
 /** Applies defaults to the options and checks those that do not depend on DI; throws naming the field. */
 export function resolveOptions(options: RateLimitModuleOptions): ResolvedRateLimitOptions {
+  checkOptionsShape(options);
   const algorithm = options.algorithm ?? 'fixed-window';
   validateAlgorithm(algorithm, 'RateLimitModule option "algorithm"');
   const headers = options.headers ?? 'draft';
@@ -87,7 +145,12 @@ export function resolveOptions(options: RateLimitModuleOptions): ResolvedRateLim
   }
   if (options.storageTimeout !== undefined && !(options.storageTimeout > 0)) {
     throw new InvalidRateLimitConfigError(
-      `Invalid RateLimitModule option "storageTimeout": ${JSON.stringify(options.storageTimeout)}; use a number of ms > 0.`,
+      `Invalid RateLimitModule option "storageTimeout": ${describeValue(options.storageTimeout)}; use a number of ms > 0.${numberHint(options.storageTimeout)}`,
+    );
+  }
+  if (options.onDecision !== undefined && typeof options.onDecision !== 'function') {
+    throw new InvalidRateLimitConfigError(
+      `Invalid RateLimitModule option "onDecision": expected a function (event) => void, got ${describeValue(options.onDecision)}.`,
     );
   }
   return {
@@ -100,5 +163,7 @@ export function resolveOptions(options: RateLimitModuleOptions): ResolvedRateLim
     onStorageError,
     storageTimeout: options.storageTimeout,
     dryRun: options.dryRun ?? false,
+    onDecision: options.onDecision,
+    metrics: resolveMetricsOptions(options.metrics),
   };
 }

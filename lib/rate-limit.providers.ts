@@ -1,14 +1,19 @@
 import type { Provider, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ClientIpAuth } from './auth/client-ip.auth.js';
-import { createIdentify, type IdentifyFunction } from './auth/identify.js';
+import { AuthPreparer, createIdentify, RATE_LIMIT_AUTH_PROVIDERS } from './auth/identify.js';
 import type { AuthFunction, AuthProvider, RateLimitAuth } from './auth/rate-limit-auth.interface.js';
 import { InvalidRateLimitConfigError } from './errors/invalid-rate-limit-config.error.js';
+import { DecisionRecorder } from './observability/decision-recorder.js';
+import { PrometheusMetrics } from './observability/prometheus.metrics.js';
+import { RateLimitHealthIndicator } from './rate-limit.health.js';
 import { RATE_LIMIT_MODULE_OPTIONS } from './rate-limit.module-definition.js';
 import { resolveOptions, type RateLimitModuleOptions, type ResolvedRateLimitOptions } from './rate-limit.options.js';
 import { RateLimitService } from './rate-limit.service.js';
 import {
+  RATE_LIMIT_DECISIONS,
   RATE_LIMIT_IDENTIFY,
+  RATE_LIMIT_METRICS,
   RATE_LIMIT_PATTERNS,
   RATE_LIMIT_SETTINGS,
   RATE_LIMIT_STORAGE,
@@ -27,16 +32,18 @@ async function instantiate<T>(moduleRef: ModuleRef, provider: Type<T> | T, metho
   return isClass ? moduleRef.create(provider as Type<T>) : (provider as T);
 }
 
-/** The `auth` option as one function (the auth chain of `createIdentify`), its classes built by DI. */
-async function createAuth(options: RateLimitModuleOptions, moduleRef: ModuleRef): Promise<IdentifyFunction> {
+/** The `auth` option as a list of instances and functions, its classes built by DI. */
+function createAuthProviders(
+  options: RateLimitModuleOptions,
+  moduleRef: ModuleRef,
+): Promise<(RateLimitAuth | AuthFunction)[]> {
   const providers: AuthProvider[] =
     options.auth === undefined ? [ClientIpAuth] : ([] as AuthProvider[]).concat(options.auth);
-  const built = await Promise.all(
+  return Promise.all(
     providers.map((provider) =>
       instantiate<RateLimitAuth | AuthFunction>(moduleRef, provider as Type<RateLimitAuth>, 'authenticate'),
     ),
   );
-  return createIdentify(built);
 }
 
 /** The configured storage; any but MemoryStorage wrapped in the storage-error policy (`ResilientStorage`). */
@@ -44,6 +51,7 @@ async function createStorage(
   options: RateLimitModuleOptions,
   settings: ResolvedRateLimitOptions,
   moduleRef: ModuleRef,
+  metrics: PrometheusMetrics | null,
 ): Promise<RateLimitStorage> {
   const storage = await instantiate(moduleRef, options.storage ?? new MemoryStorage(), 'consume');
   if (typeof storage?.consume !== 'function' || typeof storage.reset !== 'function') {
@@ -52,10 +60,14 @@ async function createStorage(
     );
   }
   if (storage instanceof MemoryStorage) return storage;
-  return new ResilientStorage(storage, { policy: settings.onStorageError, timeoutMs: settings.storageTimeout });
+  return new ResilientStorage(storage, {
+    policy: settings.onStorageError,
+    timeoutMs: settings.storageTimeout,
+    observer: metrics ?? undefined,
+  });
 }
 
-/** The providers of `RateLimitModule`: resolved options, compiled patterns, storage, auth chain, service. */
+/** The providers of `RateLimitModule`: resolved options, compiled patterns, storage, auth providers and chain, service. */
 export const RATE_LIMIT_PROVIDERS: Provider[] = [
   { provide: RATE_LIMIT_SETTINGS, useFactory: resolveOptions, inject: [RATE_LIMIT_MODULE_OPTIONS] },
   {
@@ -66,17 +78,41 @@ export const RATE_LIMIT_PROVIDERS: Provider[] = [
     inject: [RATE_LIMIT_SETTINGS],
   },
   {
+    provide: RATE_LIMIT_METRICS,
+    // prom-client is loaded only here, only when the option is set.
+    useFactory: ({ metrics }: ResolvedRateLimitOptions) => (metrics ? PrometheusMetrics.create(metrics) : null),
+    inject: [RATE_LIMIT_SETTINGS],
+  },
+  {
     provide: RATE_LIMIT_STORAGE,
     useFactory: createStorage,
-    inject: [RATE_LIMIT_MODULE_OPTIONS, RATE_LIMIT_SETTINGS, ModuleRef],
+    inject: [RATE_LIMIT_MODULE_OPTIONS, RATE_LIMIT_SETTINGS, ModuleRef, RATE_LIMIT_METRICS],
   },
-  { provide: RATE_LIMIT_IDENTIFY, useFactory: createAuth, inject: [RATE_LIMIT_MODULE_OPTIONS, ModuleRef] },
+  {
+    provide: RATE_LIMIT_DECISIONS,
+    // Without metrics and onDecision, null: the service then records nothing per call.
+    useFactory: (settings: ResolvedRateLimitOptions, metrics: PrometheusMetrics | null) =>
+      metrics || settings.onDecision
+        ? new DecisionRecorder(metrics ?? undefined, settings.onDecision, settings.dryRun)
+        : null,
+    inject: [RATE_LIMIT_SETTINGS, RATE_LIMIT_METRICS],
+  },
+  {
+    provide: RATE_LIMIT_AUTH_PROVIDERS,
+    useFactory: createAuthProviders,
+    inject: [RATE_LIMIT_MODULE_OPTIONS, ModuleRef],
+  },
+  // The auth chain; AuthPreparer runs each provider's prepare() at bootstrap (JwtAuth finds its key).
+  { provide: RATE_LIMIT_IDENTIFY, useFactory: createIdentify, inject: [RATE_LIMIT_AUTH_PROVIDERS] },
+  AuthPreparer,
   RateLimitService,
+  RateLimitHealthIndicator,
 ];
 
 /** What the module exports: the service, and the guard's dependencies so `@UseGuards(RateLimitGuard)` resolves anywhere. */
 export const RATE_LIMIT_EXPORTS = [
   RateLimitService,
+  RateLimitHealthIndicator,
   RATE_LIMIT_STORAGE,
   RATE_LIMIT_SETTINGS,
   RATE_LIMIT_PATTERNS,

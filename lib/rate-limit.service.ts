@@ -1,8 +1,15 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { checkIdentity } from './auth/identity.js';
+import { Inject, Injectable, Optional, type ExecutionContext } from '@nestjs/common';
+import type { IdentifyFunction } from './auth/identify.js';
+import { checkIdentity, type ResolvedIdentity } from './auth/identity.js';
 import type { Identity } from './auth/rate-limit-auth.interface.js';
+import type { DecisionRecorder } from './observability/decision-recorder.js';
 import type { ResolvedRateLimitOptions } from './rate-limit.options.js';
-import { RATE_LIMIT_SETTINGS, RATE_LIMIT_STORAGE } from './rate-limit.tokens.js';
+import {
+  RATE_LIMIT_DECISIONS,
+  RATE_LIMIT_IDENTIFY,
+  RATE_LIMIT_SETTINGS,
+  RATE_LIMIT_STORAGE,
+} from './rate-limit.tokens.js';
 import { LimitPlans, report } from './rules/limit-plan.js';
 import type { RateLimitInfo } from './rules/rate-limit-info.interface.js';
 import { validateRules, type CompiledRule } from './rules/rule-compiler.js';
@@ -24,6 +31,8 @@ export class RateLimitService {
   constructor(
     @Inject(RATE_LIMIT_SETTINGS) private readonly settings: ResolvedRateLimitOptions,
     @Inject(RATE_LIMIT_STORAGE) private readonly storage: RateLimitStorage,
+    @Optional() @Inject(RATE_LIMIT_IDENTIFY) private readonly identify?: IdentifyFunction,
+    @Optional() @Inject(RATE_LIMIT_DECISIONS) private readonly decisions: DecisionRecorder | null = null,
   ) {}
 
   /**
@@ -40,27 +49,44 @@ export class RateLimitService {
     return this.run(identity, scope, rules, true);
   }
 
-  /** Forgets every counter and block of `user`, in every scope. */
+  /**
+   * Forgets every counter and block of `user`, in every scope; with an auth list of several
+   * providers, of the user found by any of them.
+   */
   async reset(user: string): Promise<void> {
-    await this.storage.reset(identityKey(this.settings.keyPrefix, user));
+    const { keyPrefix } = this.settings;
+    await this.storage.reset(identityKey(keyPrefix, user));
+    for (const namespace of this.identify?.namespaces ?? []) {
+      await this.storage.reset(identityKey(keyPrefix, user, namespace));
+    }
   }
 
   /**
    * Checks and (unless `peek`) counts one hit of `identity` against the limits of `rules` (compiled
    * rules, as `RateLimitGuard.selectRules` returns them), in one storage call. Rules without limits
    * are ignored; with no limit at all the hit is allowed. Answers synchronously when the storage
-   * does (MemoryStorage), else with a promise.
+   * does (MemoryStorage), else with a promise. Every counted call (not a peek) goes to the metrics
+   * and `onDecision`, with `context` (the guard's call; the module's `dryRun` applies to those only).
    */
-  limit(identity: Required<Identity>, rules: readonly CompiledRule[], peek = false): MaybePromise<RateLimitInfo> {
+  limit(
+    identity: ResolvedIdentity,
+    rules: readonly CompiledRule[],
+    peek = false,
+    context?: ExecutionContext,
+  ): MaybePromise<RateLimitInfo> {
     const plan = this.plans.planFor(rules);
     if (plan.checks.length === 0) return { identity, allowed: true, retryAfter: 0, blocked: false, limits: [] };
     const answer = this.storage.consume({
-      identityKey: identityKey(this.settings.keyPrefix, identity.user),
+      identityKey: identityKey(this.settings.keyPrefix, identity.user, identity.namespace),
       limits: plan.checks,
       blocks: plan.blocks,
       peek,
     });
-    return andThen(answer, (result) => report(identity, plan, result));
+    return andThen(answer, (result) => {
+      const info = report(identity, plan, result);
+      if (this.decisions !== null && !peek) this.decisions.record(plan, result, info, context);
+      return info;
+    });
   }
 
   private run(identity: Identity, scope: string, rules: Rule[], peek: boolean): Promise<RateLimitInfo> {

@@ -8,6 +8,10 @@ export const RATE_LIMIT_IDENTIFY = Symbol('RATE_LIMIT_IDENTIFY');
 export const RATE_LIMIT_SETTINGS = Symbol('RATE_LIMIT_SETTINGS');
 /** Injection token of the config patterns, compiled (`PatternRules[]`). */
 export const RATE_LIMIT_PATTERNS = Symbol('RATE_LIMIT_PATTERNS');
+/** Injection token of the Prometheus metrics (`PrometheusMetrics`, or null without the `metrics` option). */
+export const RATE_LIMIT_METRICS = Symbol('RATE_LIMIT_METRICS');
+/** Injection token of where decisions go (`DecisionRecorder`, or null without `metrics` and `onDecision`). */
+export const RATE_LIMIT_DECISIONS = Symbol('RATE_LIMIT_DECISIONS');
 
 /** Injects the module's storage (`RateLimitStorage`), e.g. in a guard subclass or a health check. */
 export const InjectRateLimitStorage = (): PropertyDecorator & ParameterDecorator => Inject(RATE_LIMIT_STORAGE);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type ExecutionContext } from '@nestjs/common';
 import { EmptyInformation } from '../errors/empty-information.error.js';
 import { requestOf } from '../contexts/contexts.js';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
@@ -11,7 +11,8 @@ export interface ClientIpAuthOptions {
    * Peers whose `X-Real-IP` / `X-Forwarded-For` headers are believed: CIDRs or addresses
    * (`'10.0.0.0/8'`, `'2001:db8::1'`), or `'none'` to always use the socket peer.
    * Default: loopback and private ranges (127/8, 10/8, 172.16/12, 192.168/16, 169.254/16, ::1,
-   * fc00::/7, fe80::/10).
+   * fc00::/7, fe80::/10). Unless `'none'`, a request with proxy headers from a peer not trusted
+   * logs one warning (once per instance) naming this option.
    */
   trustedProxies?: readonly string[] | 'none';
   /**
@@ -40,6 +41,8 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
 export class ClientIpAuth implements RateLimitAuth {
   private readonly trusted: readonly IpRange[];
   private readonly ipv6Subnet: number;
+  /** Whether the warning about proxy headers from an untrusted peer was logged (once per instance). */
+  private warnedUntrusted = false;
 
   constructor(@Optional() @Inject(CLIENT_IP_AUTH_OPTIONS) options: ClientIpAuthOptions = {}) {
     const proxies = options.trustedProxies ?? PRIVATE_RANGES;
@@ -50,6 +53,7 @@ export class ClientIpAuth implements RateLimitAuth {
     }
     this.trusted =
       proxies === 'none' ? [] : proxies.map((cidr) => parseRange(cidr, 'ClientIpAuth option "trustedProxies" entry'));
+    this.warnedUntrusted = proxies === 'none'; // headers ignored by choice: nothing to tell
     const subnet = options.ipv6Subnet ?? 64;
     if (!Number.isInteger(subnet) || subnet < 1 || subnet > 128) {
       throw new InvalidRateLimitConfigError(
@@ -69,7 +73,10 @@ export class ClientIpAuth implements RateLimitAuth {
   protected clientAddress(raw: { socket?: { remoteAddress?: string }; headers: Record<string, any> }): IpAddress {
     const peer = parseIp(raw.socket?.remoteAddress);
     if (peer === undefined) throw new EmptyInformation('The request has no client address (socket closed)');
-    if (!this.isTrusted(peer)) return peer;
+    if (!this.isTrusted(peer)) {
+      if (!this.warnedUntrusted) this.warnUntrusted(peer, raw.headers);
+      return peer;
+    }
 
     const realIp = parseIp(singleHeader(raw.headers['x-real-ip']));
     if (realIp !== undefined) return realIp;
@@ -86,6 +93,24 @@ export class ClientIpAuth implements RateLimitAuth {
       if (!this.isTrusted(hop)) break;
     }
     return client;
+  }
+
+  /** Logs once that proxy headers were ignored: behind a proxy, every caller would share its address. */
+  private warnUntrusted(peer: IpAddress, headers: Record<string, any>): void {
+    const header =
+      headers['x-forwarded-for'] !== undefined
+        ? 'X-Forwarded-For'
+        : headers['x-real-ip'] !== undefined
+          ? 'X-Real-IP'
+          : '';
+    if (header === '') return;
+    this.warnedUntrusted = true;
+    const address = formatIp(peer, 128);
+    new Logger('RateLimitModule').warn(
+      `ClientIpAuth ignored ${header} from ${address}, which is not a trusted proxy: callers are identified by ` +
+        `the socket address. If the app runs behind a proxy at ${address}, set ClientIpAuth's option ` +
+        `"trustedProxies" (e.g. new ClientIpAuth({ trustedProxies: ['${address}'] })). Logged once.`,
+    );
   }
 
   private isTrusted(ip: IpAddress): boolean {

@@ -1,6 +1,13 @@
 import { EmptyInformation } from '../errors/empty-information.error.js';
 import type { Identity } from './rate-limit-auth.interface.js';
 
+/**
+ * An identity as the guard limits it: checked, and for an auth list of several providers tagged
+ * with the provider that found it (`namespace`, its position in the list: `'0'`, `'1'`, ...), so
+ * that a JWT user `'127.0.0.1'` and the anonymous caller 127.0.0.1 never share counters.
+ */
+export type ResolvedIdentity = Required<Identity> & { namespace?: string };
+
 /** The group of an identity (or a rule) that names none. */
 export const DEFAULT_GROUP = 'default';
 

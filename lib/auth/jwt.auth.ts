@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Optional, type ExecutionContext } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { EmptyInformation } from '../errors/empty-information.error.js';
@@ -9,7 +9,21 @@ import type { Identity, RateLimitAuth } from './rate-limit-auth.interface.js';
 
 /** What `JwtAuth` needs of a `JwtService` from @nestjs/jwt (typed structurally: the package is optional). */
 export interface JwtVerifier {
-  verifyAsync(token: string, options?: { algorithms?: any[] }): Promise<any>;
+  verifyAsync(token: string, options?: JwtVerifyOptions & { algorithms?: any[] }): Promise<any>;
+}
+
+/** Claims `JwtAuth` checks besides the signature and `exp`/`nbf` (jsonwebtoken's and @nestjs/jwt's names). */
+export interface JwtVerifyOptions {
+  /** Accepted `iss` claim values. */
+  issuer?: string | string[];
+  /** Accepted `aud` claim values (a token matching any one is accepted). */
+  audience?: string | RegExp | (string | RegExp)[];
+  /** Required `sub` claim value. */
+  subject?: string;
+  /** Seconds of clock skew tolerated when checking `exp` and `nbf`. */
+  clockTolerance?: number;
+  /** Maximum token age from its `iat` claim: seconds, or a duration string such as `'2h'`. */
+  maxAge?: number | string;
 }
 
 /** Options of `JwtAuth`. Give `secret`, `publicKey` or `jwtService`, or none to use the app's `JwtModule`. */
@@ -26,6 +40,11 @@ export interface JwtAuthOptions {
   algorithms?: string | readonly string[];
   /** A `JwtService` to verify with, e.g. injected in `forRootAsync`'s factory. */
   jwtService?: JwtVerifier;
+  /**
+   * Issuer, audience, subject, clock tolerance and maximum age to check. With a `JwtService`, they
+   * take precedence over its JwtModule's `verifyOptions`. Default: none (only signature and expiry).
+   */
+  verifyOptions?: JwtVerifyOptions;
   /** Claim holding the user id (a string or number). Default `'user'`. */
   userKey?: string;
   /** Claim holding the user's group. Default `'group'`; a token without it is in group `'default'`. */
@@ -41,16 +60,50 @@ const JWT_AUTH_OPTIONS = Symbol('JWT_AUTH_OPTIONS');
 type NestJwt = typeof import('@nestjs/jwt');
 let nestJwt: Promise<NestJwt> | undefined;
 
-/** Loads the optional peer dependency @nestjs/jwt once; a missing package is logged once. */
+/** Loads the optional peer dependency @nestjs/jwt once. */
 function loadNestJwt(): Promise<NestJwt> {
   nestJwt ??= import('@nestjs/jwt').catch((error: unknown) => {
-    const message =
+    throw new InvalidRateLimitConfigError(
       `JwtAuth needs the package @nestjs/jwt: run \`npm install @nestjs/jwt\` ` +
-      `(${error instanceof Error ? error.message : String(error)}).`;
-    new Logger('RateLimitModule').error(message);
-    throw new InvalidRateLimitConfigError(message);
+        `(${error instanceof Error ? error.message : String(error)}).`,
+    );
   });
   return nestJwt;
+}
+
+const VERIFY_OPTION_KEYS = ['issuer', 'audience', 'subject', 'clockTolerance', 'maxAge'];
+
+/** `verifyOptions` checked: known keys only, each of its type; throws naming the field otherwise. */
+function checkVerifyOptions(options: unknown): JwtVerifyOptions | undefined {
+  if (options === undefined) return undefined;
+  const fail = (detail: string): never => {
+    throw new InvalidRateLimitConfigError(`Invalid JwtAuth option "verifyOptions": ${detail}.`);
+  };
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    fail(`expected an object like { issuer, audience }, got ${JSON.stringify(options)}`);
+  }
+  const fields = options as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    if (key === 'algorithms') fail('give "algorithms" as an option of JwtAuth itself, not in verifyOptions');
+    if (!VERIFY_OPTION_KEYS.includes(key))
+      fail(`unknown key "${key}"; known keys are ${VERIFY_OPTION_KEYS.join(', ')}`);
+  }
+  const isText = (value: unknown) => typeof value === 'string' && value !== '';
+  const texts = (value: unknown, item: (value: unknown) => boolean) =>
+    item(value) || (Array.isArray(value) && value.length > 0 && value.every(item));
+  const { issuer, audience, subject, clockTolerance, maxAge } = fields;
+  if (issuer !== undefined && !texts(issuer, isText)) fail(`"issuer" must be a string or a list of strings`);
+  if (audience !== undefined && !texts(audience, (value) => isText(value) || value instanceof RegExp)) {
+    fail(`"audience" must be a string, a RegExp or a list of them`);
+  }
+  if (subject !== undefined && !isText(subject)) fail(`"subject" must be a string`);
+  if (clockTolerance !== undefined && !(typeof clockTolerance === 'number' && clockTolerance >= 0)) {
+    fail(`"clockTolerance" must be a number of seconds >= 0, got ${JSON.stringify(clockTolerance)}`);
+  }
+  if (maxAge !== undefined && !(isText(maxAge) || (typeof maxAge === 'number' && maxAge > 0))) {
+    fail(`"maxAge" must be seconds > 0 or a duration such as '2h', got ${JSON.stringify(maxAge)}`);
+  }
+  return { ...fields };
 }
 
 function checkAlgorithms(algorithms: string | readonly string[], allowed: readonly string[]): string[] {
@@ -77,7 +130,8 @@ function checkAlgorithms(algorithms: string | readonly string[], allowed: readon
  * No Authorization header, another scheme (`Basic ...`) or a token without the user claim throws
  * `EmptyInformation`; a malformed header or an invalid, expired, unsigned (`alg: none`) or
  * wrongly signed token throws the verification error (by default a 401 naming the cause).
- * @nestjs/jwt is an optional peer dependency, loaded on first use.
+ * @nestjs/jwt is an optional peer dependency, loaded at bootstrap (`prepare`): without it, or
+ * without a key or JwtModule, the application does not boot.
  */
 @Injectable()
 export class JwtAuth implements RateLimitAuth {
@@ -88,6 +142,7 @@ export class JwtAuth implements RateLimitAuth {
   private readonly key?: { secret: KeyObject } | { publicKey: KeyObject };
   private verifier?: Promise<(token: string) => Promise<unknown>>;
   private verify?: (token: string) => Promise<unknown>;
+  private readonly verifyOptions?: JwtVerifyOptions;
 
   constructor(
     @Optional() @Inject(JWT_AUTH_OPTIONS) private readonly options: JwtAuthOptions = {},
@@ -114,13 +169,27 @@ export class JwtAuth implements RateLimitAuth {
     } else if (algorithms !== undefined) this.algorithms = checkAlgorithms(algorithms, [...HMAC, ...ASYMMETRIC]);
     this.userKey = options.userKey ?? 'user';
     this.groupKey = options.groupKey ?? 'group';
-    if (jwtService === undefined) loadNestJwt().catch(() => {}); // start loading; failures surface per request
+    if (jwtService !== undefined && typeof jwtService.verifyAsync !== 'function') {
+      throw new InvalidRateLimitConfigError(
+        'Invalid JwtAuth option "jwtService": expected a JwtService of @nestjs/jwt (with verifyAsync).',
+      );
+    }
+    this.verifyOptions = checkVerifyOptions(options.verifyOptions);
+    if (jwtService === undefined) loadNestJwt().catch(() => {}); // start loading; prepare() reports failures
+  }
+
+  /**
+   * Called at bootstrap by RateLimitModule: loads @nestjs/jwt and finds the key or the app's
+   * JwtService, so that a missing package or JwtModule stops the app from booting.
+   */
+  async prepare(): Promise<void> {
+    this.verify ??= await (this.verifier ??= this.createVerifier());
   }
 
   async authenticate(context: ExecutionContext): Promise<Identity> {
     const token = bearerToken(requestOf(context).headers?.authorization);
-    this.verify ??= await (this.verifier ??= this.createVerifier());
-    const claims = await this.verify(token);
+    if (this.verify === undefined) await this.prepare();
+    const claims = await this.verify!(token);
     const identity =
       typeof claims === 'object' && claims !== null
         ? readIdentity(claims as any, this.userKey, this.groupKey)
@@ -132,7 +201,10 @@ export class JwtAuth implements RateLimitAuth {
 
   private async createVerifier(): Promise<(token: string) => Promise<unknown>> {
     const { jwtService } = this.options;
-    const verifyOptions = this.algorithms === undefined ? undefined : { algorithms: this.algorithms as any[] };
+    const verifyOptions =
+      this.algorithms === undefined && this.verifyOptions === undefined
+        ? undefined
+        : ({ ...this.verifyOptions, ...(this.algorithms && { algorithms: this.algorithms }) } as Record<string, any>);
     if (jwtService !== undefined) return (token) => jwtService.verifyAsync(token, verifyOptions);
     const { JwtService } = await loadNestJwt();
     if (this.key !== undefined) {
@@ -151,10 +223,20 @@ export class JwtAuth implements RateLimitAuth {
           'JwtModule.register({ global: true, secret }), or use new JwtAuth({ secret }) / createJwtAuth(secret).',
       );
     }
+    const moduleOptions = (appService as { options?: Record<string, unknown> }).options;
+    if (typeof moduleOptions === 'object' && !JWT_MODULE_KEYS.some((key) => moduleOptions[key] !== undefined)) {
+      throw new InvalidRateLimitConfigError(
+        "JwtAuth: the app's JwtModule has no key to verify tokens with: give it one, e.g. " +
+          'JwtModule.register({ secret }) (or publicKey, or secretOrKeyProvider).',
+      );
+    }
     const service = appService;
     return (token) => service.verifyAsync(token, verifyOptions);
   }
 }
+
+/** JwtModule options that give its JwtService a key to verify with. */
+const JWT_MODULE_KEYS = ['secret', 'publicKey', 'secretOrPrivateKey', 'secretOrKeyProvider'];
 
 /** A key option as a KeyObject; a key Node cannot read is a configuration error naming the option. */
 function toKey(

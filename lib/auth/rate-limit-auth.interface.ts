@@ -13,6 +13,12 @@ export interface Identity {
  */
 export interface RateLimitAuth {
   authenticate(context: ExecutionContext): Identity | Promise<Identity>;
+  /**
+   * Called once at application bootstrap (Nest's module-init phase, every provider of the app
+   * built), awaited: check the configuration and load what `authenticate` needs. An error it
+   * throws stops the application from booting.
+   */
+  prepare?(): void | Promise<void>;
 }
 
 /** An auth function: the plain-function form of `RateLimitAuth`. */

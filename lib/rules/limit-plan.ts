@@ -15,6 +15,12 @@ export interface LimitPlan {
   checkOf: readonly number[];
   checks: readonly LimitCheck[];
   blocks: readonly BlockScope[];
+  /** The distinct `scope` labels of the rules (metrics, `onDecision`). */
+  scopes: readonly string[];
+  /** For each check, the index of its scope in `scopes`. */
+  scopeOf: readonly number[];
+  /** For each scope, whether one of its rules has a block time. */
+  blockable: readonly boolean[];
 }
 
 interface PlanNode {
@@ -43,24 +49,42 @@ function buildPlan(rules: readonly CompiledRule[]): LimitPlan {
   const checkOf: number[] = [];
   const checks: LimitCheck[] = [];
   const blocks: BlockScope[] = [];
+  const scopes: string[] = [];
+  const scopeOf: number[] = [];
+  const blockable: boolean[] = [];
   for (const rule of rules) {
     if (rule.limits.length === 0) continue;
     const block = blocks.push(rule.block) - 1;
+    let scope = scopes.indexOf(rule.scope);
+    if (scope === -1) scope = scopes.push(rule.scope) - 1;
+    blockable[scope] = blockable[scope] === true || rule.block.durationMs > 0;
+    const shadow = rule.shadow;
     for (const limit of rule.limits) {
       applied.push(limit);
       // Two rules of one zone (or two limits of one window) name the same counter: a request is
-      // one hit on it, checked against the stricter limit.
+      // one hit on it, checked against the stricter limit; an enforced limit wins over a shadow one.
       const same = checks.findIndex((check) => check.key === limit.key);
       if (same !== -1) {
         checkOf.push(same);
-        if (limit.limit < checks[same].limit) checks[same] = { ...checks[same], limit: limit.limit, block };
+        const check = checks[same];
+        if (check.shadow !== shadow ? check.shadow : limit.limit < check.limit) {
+          checks[same] = { ...check, limit: limit.limit, block, shadow };
+        }
         continue;
       }
       checkOf.push(checks.length);
-      checks.push({ key: limit.key, limit: limit.limit, windowMs: limit.windowMs, algorithm: limit.algorithm, block });
+      scopeOf.push(scope);
+      checks.push({
+        key: limit.key,
+        limit: limit.limit,
+        windowMs: limit.windowMs,
+        algorithm: limit.algorithm,
+        block,
+        shadow,
+      });
     }
   }
-  return { applied, checkOf, checks, blocks };
+  return { applied, checkOf, checks, blocks, scopes, scopeOf, blockable };
 }
 
 /** The outcome of one storage answer, per applied limit. */

@@ -1,9 +1,12 @@
+import { METHODS } from 'node:http';
 import type { Algorithm } from '../algorithms/algorithm.interface.js';
 import { ALGORITHMS } from '../algorithms/algorithms.js';
 import { DEFAULT_GROUP } from '../auth/identity.js';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
 import type { BlockScope } from '../storage/rate-limit-storage.interface.js';
+import { describeValue, numberHint } from '../utils/describe-value.js';
 import { scopeKey, type ScopeKind } from '../utils/keys.js';
+import { warnConfig } from './config-warnings.js';
 import { PERIODS, type PeriodName } from './periods.js';
 import type { Rule } from './rule.interface.js';
 
@@ -17,6 +20,7 @@ const RULE_KEYS = new Set<string>([
   'blockTime',
   'zone',
   'algorithm',
+  'dryRun',
 ]);
 
 /** One limit of a compiled rule: `limit` hits per `windowMs` on one counter. */
@@ -41,6 +45,13 @@ export interface CompiledRule {
   limits: CompiledLimit[];
   /** The block scope of the rule (duration 0 when it has no `blockTime`). */
   block: BlockScope;
+  /** A shadow rule (`dryRun: true`): its limits never reject. */
+  shadow: boolean;
+  /**
+   * Where the rule counts, as the `scope` label of the metrics: `zone:<zone>`, else
+   * `pattern:<pattern>`, `route:<route id>` or `service:<scope>`. Comes from the configuration only.
+   */
+  scope: string;
 }
 
 /** Where a list of rules comes from: it names the counting scope and appears in error messages. */
@@ -90,9 +101,14 @@ export function validateRule(rule: unknown, index: number, label: string): asser
   }
   for (const key of [...PERIOD_NAMES, 'limit'] as const) {
     const value = fields[key];
-    if (value !== undefined && !isCount(value)) {
+    if (value === undefined && key in fields) {
+      warnConfig(
+        `In ${where}, "${key}" is undefined, so it sets no ${key} limit (a missing environment variable?). ` +
+          'Give a number, or remove the key.',
+      );
+    } else if (value !== undefined && !isCount(value)) {
       throw new InvalidRateLimitConfigError(
-        `Invalid "${key}" in ${where}: ${JSON.stringify(value)} is not a whole number of hits >= 0.`,
+        `Invalid "${key}" in ${where}: ${describeValue(value)} is not a whole number of hits >= 0.${numberHint(value)}`,
       );
     }
   }
@@ -119,7 +135,18 @@ export function validateRule(rule: unknown, index: number, label: string): asser
       );
     }
   }
+  if (typeof fields.method === 'string' && fields.method !== '*' && !METHODS.includes(fields.method.toUpperCase())) {
+    throw new InvalidRateLimitConfigError(
+      `Invalid "method" in ${where}: ${JSON.stringify(fields.method)} is not an HTTP method; ` +
+        `use a method name such as 'GET' or 'post' (any case, no spaces), or '*' for every method.`,
+    );
+  }
   if (fields.algorithm !== undefined) validateAlgorithm(fields.algorithm, where);
+  if (fields.dryRun !== undefined && typeof fields.dryRun !== 'boolean') {
+    throw new InvalidRateLimitConfigError(
+      `Invalid "dryRun" in ${where}: expected true or false, got ${JSON.stringify(fields.dryRun)}.`,
+    );
+  }
 }
 
 /** Validates a list of rules (see `validateRule`). */
@@ -152,5 +179,7 @@ export function compileRule(rule: Rule, source: RuleSource, defaults: CompileDef
     method,
     limits,
     block: { key: `${scope}:block`, durationMs: Math.round((rule.blockTime ?? 0) * 1000) },
+    shadow: rule.dryRun === true,
+    scope: rule.zone !== undefined ? `zone:${rule.zone}` : `${source.kind}:${source.id}`,
   };
 }

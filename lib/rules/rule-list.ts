@@ -1,6 +1,8 @@
 import { compileRule, type CompileDefaults, type CompiledRule, type RuleSource } from './rule-compiler.js';
 import type { Rule } from './rule.interface.js';
 
+/** The group of a catch-all rule. */
+const ANY_GROUP = '*';
 /** Selections remembered per list; beyond this many (group, method) pairs they are recomputed. */
 const MAX_MEMO = 1024;
 
@@ -21,8 +23,9 @@ export class RuleList {
   }
 
   /**
-   * The first rule whose group is `group` and whose method is `*` or `method` (upper case).
-   * A GET rule also covers HEAD, which frameworks route to GET handlers.
+   * The first rule whose group is `group` or `'*'` (the catch-all: any group no earlier rule
+   * selected) and whose method is `*` or `method` (upper case). A GET rule also covers HEAD, which
+   * frameworks route to GET handlers.
    */
   select(group: string, method: string): CompiledRule | undefined {
     const memoKey = `${group}\u0000${method}`;
@@ -31,7 +34,7 @@ export class RuleList {
       rule =
         this.rules.find(
           (candidate) =>
-            candidate.group === group &&
+            (candidate.group === group || candidate.group === ANY_GROUP) &&
             (candidate.method === '*' ||
               candidate.method === method ||
               (method === 'HEAD' && candidate.method === 'GET')),

@@ -29,4 +29,9 @@ export interface Rule {
   zone?: string;
   /** Counting algorithm for this rule; default the module's `algorithm`. */
   algorithm?: Algorithm;
+  /**
+   * Shadow rule: counted and reported (headers, metrics, `onDecision`) like any rule, but never
+   * rejects nor blocks (a way to roll out a new limit). Default `false`.
+   */
+  dryRun?: boolean;
 }

@@ -1,3 +1,4 @@
+export * from './describe-value.js';
 export * from './keys.js';
 export * from './maybe-promise.js';
 export * from './normalize-path.js';

@@ -1,5 +1,7 @@
 /** Anything that makes a path spelling differ from its normal form. */
-const NEEDS_WORK = /%|\/\/|\/\.|\/$|[?#;]/;
+const NEEDS_WORK = /%|\/\/|\/\.|\/$|[?#;\\]|[\u0080-\uffff]/;
+/** A character outside ASCII: the spelling lowercased by a router may then match other patterns. */
+const NON_ASCII = /[\u0080-\uffff]/;
 /** Scheme and authority of an absolute-form request target (`GET http://host/path`). */
 const ORIGIN = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i;
 
@@ -29,13 +31,15 @@ const isPlain = (url: string): boolean => url.charCodeAt(0) === 47 && (url === '
 
 /**
  * The path of a request URL in the one spelling that config patterns are matched against: no query,
- * fragment or `;` parameters, percent-decoded once (as routers decode), repeated slashes collapsed,
- * `.` and `..` segments resolved, no trailing slash. Letter case is handled by matching patterns case-insensitively.
- * Absolute-form targets (`GET http://host/path`) are reduced to their path.
+ * fragment or `;` parameters, `\` read as `/` (as Node's legacy `url.parse` reads it, which Express
+ * uses for targets with `#` or in absolute form), percent-decoded once (as routers decode),
+ * repeated slashes collapsed, `.` and `..` segments resolved, no trailing slash. Letter case is
+ * handled by matching patterns case-insensitively. Absolute-form targets (`GET http://host/path`)
+ * are reduced to their path.
  */
 export function normalizePath(url: string): string {
   if (isPlain(url)) return url;
-  let path = targetPath(url);
+  let path = targetPath(url.includes('\\') ? url.replace(/\\/g, '/') : url);
   const semicolon = path.indexOf(';'); // Fastify's useSemicolonDelimiter routes `/a;x=1` as `/a`
   if (semicolon !== -1) path = path.slice(0, semicolon);
   if (path.includes('%')) path = decodeOnce(path);
@@ -65,7 +69,9 @@ export function literalPath(url: string): string {
 /**
  * Every spelling of a request's path that config patterns are matched against, usually just one:
  * `normalizePath` and `literalPath` of the URL that was routed (`request.url`; Fastify's `rewriteUrl`
- * changes it) and of the URL that was sent (`request.originalUrl`; Express mounts strip `url`).
+ * changes it) and of the URL that was sent (`request.originalUrl`; Express mounts strip `url`), and
+ * of a path with non-ASCII characters also its `toLowerCase()` (Fastify's `caseSensitive: false`
+ * routes `/\u212Aeys`, with the Kelvin sign, to `/keys`; case-insensitive regexes do not fold it).
  */
 export function requestPaths(request: { url?: unknown; originalUrl?: unknown }): string[] {
   const { url, originalUrl } = request;
@@ -73,7 +79,11 @@ export function requestPaths(request: { url?: unknown; originalUrl?: unknown }):
   const paths: string[] = [];
   const add = (url: unknown) => {
     if (typeof url !== 'string') return;
-    for (const path of [normalizePath(url), literalPath(url)]) if (!paths.includes(path)) paths.push(path);
+    for (const path of [normalizePath(url), literalPath(url)]) {
+      if (!paths.includes(path)) paths.push(path);
+      const lower = NON_ASCII.test(path) ? path.toLowerCase() : path;
+      if (!paths.includes(lower)) paths.push(lower);
+    }
   };
   add(request.originalUrl);
   if (request.url !== request.originalUrl) add(request.url);

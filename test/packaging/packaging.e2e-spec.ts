@@ -4,9 +4,12 @@
  * - a CommonJS app (`require`) on NestJS 11,
  * - an ESM app (`import`) on NestJS 12 (ESM only),
  * - a CommonJS app on NestJS 12 (Node's require(esm)).
- * Optional peers (ioredis, @nestjs/jwt) are not installed in any of them.
- * Needs the npm registry (or a warm npm cache); takes one to two minutes (build, pack, then three
- * installs and three `tsc` runs in parallel).
+ * Optional peers (ioredis, @nestjs/jwt, prom-client, @nestjs/terminus) are not installed in any of them.
+ * Two more apps (ESM and CommonJS, NestJS 12, with ioredis, @nestjs/jwt, @nestjs/config, @nestjs/terminus
+ * and prom-client) type-check
+ * every TypeScript block of README.md and of each sample README (see readme-snippets.ts).
+ * Needs the npm registry (or a warm npm cache); takes one to two minutes (build, pack, then five
+ * installs and five `tsc` runs in parallel).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
+import { readmeSnippets, snippetSource, type Snippet } from './readme-snippets.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PACKAGE = 'nestjs-ratelimit';
@@ -140,13 +144,14 @@ export const root: DynamicModule = RateLimitModule.forRoot({ headers: 'legacy' }
 RateLimitModule.forRoot({ headers: 'sometimes' });
 `;
 
-function writeApp(dir: string, spec: AppSpec, tarball: string): void {
+/** A consumer app's package.json: NestJS `nest` with Express, the packed tarball, and `extra` dependencies. */
+function writeManifest(dir: string, name: string, kind: ModuleKind, nest: number, tarball: string, extra = {}): void {
   mkdirSync(dir);
-  const range = `^${spec.nest}.0.0`;
+  const range = `^${nest}.0.0`;
   const manifest = {
-    name: `app-${spec.name}`,
+    name: `app-${name}`,
     private: true,
-    type: spec.kind === 'cjs' ? 'commonjs' : 'module',
+    type: kind === 'cjs' ? 'commonjs' : 'module',
     dependencies: {
       '@nestjs/common': range,
       '@nestjs/core': range,
@@ -154,27 +159,108 @@ function writeApp(dir: string, spec: AppSpec, tarball: string): void {
       'reflect-metadata': '^0.2.0',
       rxjs: '^7.8.0',
       [PACKAGE]: `file:${tarball}`,
+      ...extra,
     },
   };
   writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+}
+
+/**
+ * As `nest new` sets it up (strict, skipLibCheck, decorators), with @types/node borrowed from this
+ * repository: the apps install runtime packages only.
+ */
+function compilerOptions(resolution: TypesCheck['resolution']) {
+  return {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    target: 'es2022',
+    module: resolution === 'node10' ? 'commonjs' : 'nodenext',
+    moduleResolution: resolution,
+    esModuleInterop: true,
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
+    typeRoots: [join(ROOT, 'node_modules', '@types')],
+    types: ['node'],
+  };
+}
+
+function writeApp(dir: string, spec: AppSpec, tarball: string): void {
+  writeManifest(dir, spec.name, spec.kind, spec.nest, tarball);
   writeFileSync(join(dir, 'main.js'), appSource(spec.kind));
   for (const check of spec.typesChecks) {
     writeFileSync(join(dir, check.file), TYPES_CHECK);
-    // As `nest new` sets it up (skipLibCheck), with @types/node borrowed from this repository: the
-    // apps install runtime packages only.
-    const compilerOptions = {
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
-      target: 'es2022',
-      module: check.resolution === 'node10' ? 'commonjs' : 'nodenext',
-      moduleResolution: check.resolution,
-      esModuleInterop: true,
-      typeRoots: [join(ROOT, 'node_modules', '@types')],
-      types: ['node'],
-    };
-    writeFileSync(join(dir, `tsconfig.${check.file}.json`), JSON.stringify({ compilerOptions, files: [check.file] }));
+    const options = { compilerOptions: compilerOptions(check.resolution), files: [check.file] };
+    writeFileSync(join(dir, `tsconfig.${check.file}.json`), JSON.stringify(options));
   }
+}
+
+/** The apps that type-check the README snippets (NestJS 12, with the optional peers the snippets use). */
+const README_APPS: { name: string; kind: ModuleKind }[] = [
+  { name: 'readme-esm', kind: 'esm' },
+  { name: 'readme-cjs', kind: 'cjs' },
+];
+const README_DEPENDENCIES = {
+  ioredis: '^6.0.0',
+  '@nestjs/jwt': '^12.0.0',
+  '@nestjs/config': '^12.0.0',
+  '@nestjs/terminus': '^12.0.0',
+  'prom-client': '^15.0.0',
+};
+
+/** A fragment that must NOT compile: proves a wrong snippet fails the check. */
+const WRONG_SNIPPET: Snippet = {
+  origin: 'canary:1',
+  code: "RateLimitModule.forRoot({ headers: 'sometimes', config: { '^/a': [{ minute: '5' }] } });",
+  complete: false,
+};
+
+/** Where each snippet's code starts in its generated file, by file name. */
+const snippetFiles = new Map<string, { snippet: Snippet; firstLine: number }>();
+
+function writeReadmeApp(dir: string, name: string, kind: ModuleKind, tarball: string): void {
+  writeManifest(dir, name, kind, 12, tarball, README_DEPENDENCIES);
+  const files: string[] = [];
+  [...readmeSnippets(ROOT), WRONG_SNIPPET].forEach((snippet, index) => {
+    const file = `snippet-${String(index).padStart(2, '0')}.ts`;
+    const { source, firstLine } = snippetSource(snippet);
+    writeFileSync(join(dir, file), source);
+    snippetFiles.set(file, { snippet, firstLine });
+    files.push(file);
+  });
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: compilerOptions('nodenext'), files }));
+}
+
+/** tsc's errors, each as `<markdown file>:<line>: <message>` (the line in the markdown). */
+function snippetErrors(output: string): string[] {
+  return output
+    .split('\n')
+    .map((line) => /^(snippet-\d+\.ts)\((\d+),\d+\): (error .*)$/.exec(line.trim()))
+    .filter((match) => match !== null)
+    .map(([, file, line, message]) => {
+      const { snippet, firstLine } = snippetFiles.get(file)!;
+      const [markdown, start] = snippet.origin.split(':');
+      const offset = Number(line) - firstLine;
+      return offset < 0
+        ? `${snippet.origin} (prelude line ${line}): ${message}`
+        : `${markdown}:${Number(start) + offset}: ${message}`;
+    });
+}
+
+/** `tsc` over each README app's snippets; resolves to its output (tsc exits 2 on type errors). */
+const readmeChecks = new Map<string, Promise<string>>();
+
+function startReadmeCheck(name: string): void {
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const output = new Promise<string>((resolve) => {
+    execFile(
+      process.execPath,
+      [tsc, '-p', 'tsconfig.json', '--pretty', 'false'],
+      { cwd: join(work, name) },
+      (_error, stdout, stderr) => resolve(`${stdout}${stderr}`),
+    );
+  });
+  readmeChecks.set(name, output);
 }
 
 /** Starts `node main.js` and waits for the line it prints once listening. */
@@ -232,13 +318,18 @@ beforeAll(async () => {
   }[];
   packedFiles = packed.files.map((file) => file.path);
   const tarball = join(work, packed.filename);
-  await Promise.all(
-    APPS.map((spec) => {
+  await Promise.all([
+    ...APPS.map((spec) => {
       const dir = join(work, spec.name);
       writeApp(dir, spec, tarball);
       return run('npm', NPM_INSTALL, dir).then(() => startTypeChecks(spec));
     }),
-  );
+    ...README_APPS.map(({ name, kind }) => {
+      const dir = join(work, name);
+      writeReadmeApp(dir, name, kind, tarball);
+      return run('npm', NPM_INSTALL, dir).then(() => startReadmeCheck(name));
+    }),
+  ]);
 }, 240_000);
 
 afterAll(() => {
@@ -348,4 +439,22 @@ describe.each(APPS)('a $kind app on NestJS $nest ($name)', (spec) => {
     },
     120_000,
   );
+});
+
+describe.each(README_APPS)('README snippets in a $kind consumer ($name)', ({ name }) => {
+  it('there are snippets to check, complete files and fragments', () => {
+    const snippets = readmeSnippets(ROOT);
+    expect(snippets.filter((snippet) => snippet.complete).length).toBeGreaterThanOrEqual(2);
+    expect(snippets.filter((snippet) => !snippet.complete).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('every ```ts block of README.md and sample/*/README.md type-checks (strict) against the packed package', async () => {
+    const errors = snippetErrors(await readmeChecks.get(name)!);
+    expect(errors.filter((error) => !error.startsWith('canary:'))).toEqual([]);
+  }, 120_000);
+
+  it('a wrong snippet fails the check', async () => {
+    const errors = snippetErrors(await readmeChecks.get(name)!);
+    expect(errors.filter((error) => error.startsWith('canary:')).length).toBeGreaterThan(0);
+  });
 });

@@ -5,6 +5,8 @@ import {
   ClientIpAuth,
   createJwtAuth,
   EmptyInformation,
+  MemoryStorage,
+  RateLimitService,
   type AuthFunction,
   type RateLimitModuleOptions,
 } from '../../../lib/index.js';
@@ -29,11 +31,8 @@ describe.each(PLATFORMS)('auth lists and onAuthError on %s', (platform) => {
             .get('/whoami')
             .set(bearer(hs256({ user: 'alice', group: 'admin' })))
         ).body,
-      ).toEqual({
-        user: 'alice',
-        group: 'admin',
-      });
-      expect((await http(app).get('/whoami')).body).toEqual({ user: '127.0.0.1', group: 'default' });
+      ).toEqual({ user: 'alice', group: 'admin', namespace: '0' });
+      expect((await http(app).get('/whoami')).body).toEqual({ user: '127.0.0.1', group: 'default', namespace: '1' });
       expect((await http(app).get('/whoami').set('Authorization', 'Basic dXNlcjpwYXNz')).body.user).toBe('127.0.0.1');
       expect(
         (
@@ -66,6 +65,35 @@ describe.each(PLATFORMS)('auth lists and onAuthError on %s', (platform) => {
     });
   });
 
+  it("a JWT whose user claim is an IP address never shares the anonymous caller's counters; reset clears both", async () => {
+    const app = await boot(platform, { auth: [createJwtAuth(SECRET), ClientIpAuth] });
+    try {
+      const spoof = bearer(hs256({ user: '127.0.0.1' }));
+      expect((await http(app).get('/limited').set(spoof)).status).toBe(200);
+      expect((await http(app).get('/limited').set(spoof)).status).toBe(429);
+      expect((await http(app).get('/limited')).status).toBe(200); // the anonymous 127.0.0.1 still has its budget
+      expect((await http(app).get('/limited')).status).toBe(429);
+      await app.get(RateLimitService).reset('127.0.0.1');
+      expect((await http(app).get('/limited').set(spoof)).status).toBe(200);
+      expect((await http(app).get('/limited')).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a single provider keeps plain keys (no namespace): <prefix>:{<user>}', async () => {
+    const storage = new MemoryStorage();
+    const app = await boot(platform, { auth: ClientIpAuth, storage });
+    try {
+      expect((await http(app).get('/whoami')).body).toEqual({ user: '127.0.0.1', group: 'default' });
+      expect((await http(app).get('/limited')).status).toBe(200);
+      await storage.reset('ratelimit:{127.0.0.1}');
+      expect((await http(app).get('/limited')).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('tries providers in order and stops at the first identity', async () => {
     const empty: AuthFunction = jest.fn(() => {
       throw new EmptyInformation('nothing here');
@@ -74,7 +102,7 @@ describe.each(PLATFORMS)('auth lists and onAuthError on %s', (platform) => {
     const never: AuthFunction = jest.fn(() => ({ user: 'third' }));
     const app = await boot(platform, { auth: [empty, found, never] });
     try {
-      expect((await http(app).get('/whoami')).body).toEqual({ user: 'second', group: 'staff' });
+      expect((await http(app).get('/whoami')).body).toEqual({ user: 'second', group: 'staff', namespace: '1' });
       expect(empty).toHaveBeenCalledTimes(1);
       expect(never).not.toHaveBeenCalled();
     } finally {

@@ -1,4 +1,5 @@
-import type { INestApplication } from '@nestjs/common';
+import { jest } from '@jest/globals';
+import { Logger, type INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import {
@@ -112,6 +113,30 @@ describe.each(PLATFORMS)('ClientIpAuth on %s', (platform) => {
       expect(response.body.user).toMatch(/^(?:127\.0\.0\.1|1\.2\.3\.4)$/);
       expect((await http(app).get('/limited').set(header, value)).status).toBeLessThan(500);
     });
+  });
+
+  it('warns once, naming "trustedProxies", when an untrusted peer sends proxy headers (never with \'none\')', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
+    const listed = await boot(platform, new ClientIpAuth({ trustedProxies: ['10.0.0.0/8'] }));
+    const none = await boot(platform, new ClientIpAuth({ trustedProxies: 'none' }));
+    try {
+      const ours = () => warn.mock.calls.filter(([message]) => String(message).startsWith('ClientIpAuth'));
+      expect(await whoami(listed)).toBe('127.0.0.1');
+      expect(ours()).toEqual([]);
+      for (const headers of [{ 'X-Forwarded-For': '203.0.113.7' }, { 'X-Real-IP': '203.0.113.8' }] as Record<
+        string,
+        string
+      >[]) {
+        for (let i = 0; i < 3; i++) expect(await whoami(listed, headers)).toBe('127.0.0.1');
+        expect(await whoami(none, headers)).toBe('127.0.0.1');
+      }
+      expect(ours()).toHaveLength(1);
+      expect(ours()[0][0]).toContain('ClientIpAuth ignored X-Forwarded-For from 127.0.0.1');
+      expect(ours()[0][0]).toContain(`"trustedProxies" (e.g. new ClientIpAuth({ trustedProxies: ['127.0.0.1'] }))`);
+    } finally {
+      warn.mockRestore();
+      await Promise.all([listed.close(), none.close()]);
+    }
   });
 
   it("with trustedProxies 'none', uses the socket peer and ignores every header", async () => {

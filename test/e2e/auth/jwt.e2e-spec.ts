@@ -1,8 +1,8 @@
-import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { createSecretKey } from 'node:crypto';
 import { JwtModule, JwtService } from '@nestjs/jwt';
 import {
+  ClientIpAuth,
   createJwtAuth,
   InvalidRateLimitConfigError,
   JwtAuth,
@@ -132,6 +132,47 @@ describe.each(PLATFORMS)('JwtAuth on %s', (platform) => {
     }
   });
 
+  it('checks verifyOptions (issuer, audience, subject, maxAge, clockTolerance) with its own key', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const strict = await boot(platform, {
+      auth: new JwtAuth({
+        secret: SECRET,
+        verifyOptions: { issuer: 'https://id.example', audience: ['api', /^svc-/], subject: 'login', maxAge: 600 },
+      }),
+    });
+    const tolerant = await boot(platform, {
+      auth: new JwtAuth({ secret: SECRET, verifyOptions: { clockTolerance: 120 } }),
+    });
+    try {
+      const good = { user: 'alice', iss: 'https://id.example', aud: 'svc-billing', sub: 'login' };
+      expect(
+        (
+          await http(strict)
+            .get('/whoami')
+            .set(bearer(hs256(good)))
+        ).body.user,
+      ).toBe('alice');
+      for (const [claims, cause] of [
+        [{ ...good, iss: 'https://evil.example' }, 'jwt issuer invalid'],
+        [{ ...good, aud: 'other' }, 'jwt audience invalid'],
+        [{ ...good, sub: 'refresh' }, 'jwt subject invalid'],
+        [{ ...good, iat: now - 3600 }, 'maxAge exceeded'],
+        [{ user: 'alice' }, 'jwt audience invalid'],
+      ] as const) {
+        const response = await http(strict)
+          .get('/whoami')
+          .set(bearer(hs256(claims)));
+        expect(response.status).toBe(401);
+        expect(response.body.message).toContain(cause);
+      }
+      const justExpired = bearer(hs256({ user: 'bob', exp: now - 60 }));
+      expect((await http(tolerant).get('/whoami').set(justExpired)).body.user).toBe('bob');
+      expect((await http(strict).get('/whoami').set(justExpired)).status).toBe(401);
+    } finally {
+      await Promise.all([strict.close(), tolerant.close()]);
+    }
+  });
+
   it('reads the claims named by userKey and groupKey', async () => {
     const app = await boot(platform, { auth: new JwtAuth({ secret: SECRET, userKey: 'sub', groupKey: 'role' }) });
     try {
@@ -212,15 +253,52 @@ describe.each(PLATFORMS)('JwtAuth on %s', (platform) => {
       }
     });
 
-    it('without JwtModule, answers 500 (a configuration error), never falling back through onAuthError', async () => {
-      const onAuthError = jest.fn(() => ({ user: 'fallback' }));
-      const app = await boot(platform, { auth: JwtAuth, onAuthError });
+    it('without JwtModule, fails at bootstrap naming the fix (not at the first request)', async () => {
+      const boot = createApp(platform, {
+        imports: [RateLimitModule.forRoot({ auth: JwtAuth })],
+        controllers: [ProbeController],
+      });
+      await expect(boot).rejects.toThrow(InvalidRateLimitConfigError);
+      await expect(boot).rejects.toThrow('JwtAuth found no JwtService: register JwtModule');
+      const inList = createApp(platform, {
+        imports: [RateLimitModule.forRoot({ auth: [JwtAuth, ClientIpAuth] })],
+        controllers: [ProbeController],
+      });
+      await expect(inList).rejects.toThrow('JwtAuth found no JwtService');
+      const keyless = createApp(platform, {
+        imports: [JwtModule.register({ global: true }), RateLimitModule.forRoot({ auth: JwtAuth })],
+      });
+      await expect(keyless).rejects.toThrow("JwtAuth: the app's JwtModule has no key to verify tokens with");
+    });
+
+    it("given a jwtService, its verifyOptions take precedence over JwtModule's", async () => {
+      const app = await createApp(platform, {
+        imports: [
+          JwtModule.register({ global: true, secret: SECRET, verifyOptions: { issuer: 'module' } }),
+          RateLimitModule.forRootAsync({
+            inject: [JwtService],
+            useFactory: (jwtService: JwtService) => ({
+              auth: new JwtAuth({ jwtService, verifyOptions: { issuer: 'auth', audience: 'api' } }),
+              onBlocked: revealIdentity,
+            }),
+          }),
+        ],
+        controllers: [ProbeController],
+      });
       try {
-        const response = await http(app)
+        const ok = await http(app)
           .get('/whoami')
-          .set(bearer(hs256({ user: 'alice' })));
-        expect(response.status).toBe(500);
-        expect(onAuthError).not.toHaveBeenCalled();
+          .set(bearer(hs256({ user: 'u', iss: 'auth', aud: 'api' })));
+        expect(ok.body.user).toBe('u');
+        const moduleIssuer = await http(app)
+          .get('/whoami')
+          .set(bearer(hs256({ user: 'u', iss: 'module', aud: 'api' })));
+        expect(moduleIssuer.status).toBe(401);
+        expect(moduleIssuer.body.message).toContain('jwt issuer invalid');
+        const noAudience = await http(app)
+          .get('/whoami')
+          .set(bearer(hs256({ user: 'u', iss: 'auth' })));
+        expect(noAudience.body.message).toContain('jwt audience invalid');
       } finally {
         await app.close();
       }
@@ -239,6 +317,13 @@ describe('JwtAuth configuration', () => {
     [{ secret: '' }, 'Invalid JwtAuth option "secret"'],
     [{ publicKey: 'not a PEM' }, 'Invalid JwtAuth option "publicKey"'],
     [{ publicKey: createSecretKey(Buffer.from(SECRET)) }, 'Invalid JwtAuth option "publicKey": a public KeyObject'],
+    [{ secret: SECRET, verifyOptions: { issuer: 7 } as any }, '"issuer" must be a string or a list of strings'],
+    [{ secret: SECRET, verifyOptions: { audience: [] } as any }, '"audience" must be a string, a RegExp'],
+    [{ secret: SECRET, verifyOptions: { clockTolerance: -1 } }, '"clockTolerance" must be a number of seconds >= 0'],
+    [{ secret: SECRET, verifyOptions: { maxAge: 0 } }, '"maxAge" must be seconds > 0'],
+    [{ secret: SECRET, verifyOptions: { issuers: 'x' } as any }, 'unknown key "issuers"'],
+    [{ secret: SECRET, verifyOptions: { algorithms: ['HS256'] } as any }, 'give "algorithms" as an option of JwtAuth'],
+    [{ jwtService: {} as any }, 'Invalid JwtAuth option "jwtService"'],
   ])('rejects %j at construction', (options, message) => {
     expect(() => new JwtAuth(options)).toThrow(InvalidRateLimitConfigError);
     expect(() => new JwtAuth(options)).toThrow(message);

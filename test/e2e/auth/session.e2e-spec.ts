@@ -66,6 +66,7 @@ describe.each(PLATFORMS)('SessionAuth on %s', (platform) => {
       expect((await request(list.getHttpServer()).get('/whoami')).body).toEqual({
         user: '127.0.0.1',
         group: 'default',
+        namespace: '1',
       });
       const carol = await loggedIn(list, { user: 'carol' });
       expect((await carol.get('/whoami')).body.user).toBe('carol');

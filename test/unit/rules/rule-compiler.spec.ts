@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { InvalidRateLimitConfigError } from '../../../lib/errors/index.js';
 import {
   compilePatterns,
@@ -40,6 +42,18 @@ describe('compileRule', () => {
     expect(compileRule({ second: 1 }, pattern('^/a'), { algorithm: 'gcra' }).limits[0].algorithm).toBe('gcra');
     const rule = compileRule({ second: 1, algorithm: 'sliding-window' }, pattern('^/a'), { algorithm: 'gcra' });
     expect(rule.limits[0].algorithm).toBe('sliding-window');
+  });
+
+  it('dryRun makes a shadow rule; the scope label is the zone, else the source (never a user)', () => {
+    expect(compileRule({ second: 1, dryRun: true }, pattern('^/a'), DEFAULTS)).toMatchObject({
+      shadow: true,
+      scope: 'pattern:^/a',
+    });
+    expect(compileRule({ second: 1 }, route('R.h / h'), DEFAULTS)).toMatchObject({
+      shadow: false,
+      scope: 'route:R.h / h',
+    });
+    expect(compileRule({ second: 1, zone: 'login' }, route('R.h'), DEFAULTS).scope).toBe('zone:login');
   });
 
   describe('counter keys', () => {
@@ -90,6 +104,40 @@ describe('compilePatterns', () => {
     expect(matches(source, path)).toBe(expected);
   });
 
+  it.each<[string, string]>([
+    ['login', 'it can never match: paths start with "/" (write "^/login")'],
+    ['^login', 'it can never match: paths start with "/" (write "^/login")'],
+    ['api/v1', 'it can never match: paths start with "/" (write "^/api/v1")'],
+    [
+      '^/login/',
+      'paths are matched without their trailing "/", so it never matches the path it names, only paths below it (write "^/login", or "^/login(/|$)")',
+    ],
+    ['^/login/$', 'it can never match: paths are matched without their trailing "/" (write "^/login$")'],
+  ])('warns once naming a pattern that cannot match what it names: %s', (pattern, problem) => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
+    try {
+      compilePatterns({ [pattern]: [{ second: 1 }], '^/fine': [{ second: 1 }] }, DEFAULTS);
+      expect(warn.mock.calls).toEqual([
+        [`The pattern "${pattern}" in RateLimitModule config limits nothing where you may expect: ${problem}.`],
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it.each(['^/', '/', '^/$', '^/api', '.*login', '(?:/a|/b)', '^/a/b', '^/files/[^/]+$'])(
+    'does not warn for %s',
+    (pattern) => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
+      try {
+        compilePatterns({ [pattern]: [{ second: 1 }] }, DEFAULTS);
+        expect(warn).not.toHaveBeenCalled();
+      } finally {
+        warn.mockRestore();
+      }
+    },
+  );
+
   it('names the invalid pattern and the reason', () => {
     expect(() => compilePatterns({ '^/ok': [], '[a-': [] }, DEFAULTS)).toThrow(
       new InvalidRateLimitConfigError('Invalid pattern "[a-" in RateLimitModule config: Unterminated character class'),
@@ -98,7 +146,7 @@ describe('compilePatterns', () => {
 
   it("validates each pattern's rules, naming the pattern", () => {
     expect(() => compilePatterns({ '^/login': [{ second: 1 }, { minute: '5' as never }] }, DEFAULTS)).toThrow(
-      'Invalid "minute" in rule 1 of pattern "^/login" in RateLimitModule config: "5" is not a whole number of hits >= 0.',
+      'Invalid "minute" in rule 1 of pattern "^/login" in RateLimitModule config: the string "5" is not a whole number of hits >= 0.',
     );
   });
 });
@@ -117,8 +165,31 @@ describe('validateRules', () => {
       [{ second: 0.5 }],
       'Invalid "second" in rule 0 of pattern "^/a" in RateLimitModule config: 0.5 is not a whole number',
     ],
-    ['not a number', [{ hour: '10' }], 'Invalid "hour" in rule 0'],
-    ['NaN', [{ day: NaN }], 'Invalid "day" in rule 0'],
+    [
+      'a string (from the environment), suggesting Number(...)',
+      [{ hour: '10' }],
+      'Invalid "hour" in rule 0 of pattern "^/a" in RateLimitModule config: the string "10" is not a whole number of hits >= 0. Values from the environment or ConfigService are strings: convert with Number(...).',
+    ],
+    [
+      'NaN, saying NaN (not null)',
+      [{ day: NaN }],
+      'Invalid "day" in rule 0 of pattern "^/a" in RateLimitModule config: NaN is not a whole number of hits >= 0. Number(...) of a missing or non-numeric value gives NaN',
+    ],
+    [
+      'null, suggesting Number(...)',
+      [{ minute: null }],
+      'Invalid "minute" in rule 0 of pattern "^/a" in RateLimitModule config: null is not a whole number of hits >= 0. Give a number, e.g. Number(',
+    ],
+    [
+      'a method that is not an HTTP method',
+      [{ method: 'GTE', second: 1 }],
+      `Invalid "method" in rule 0 of pattern "^/a" in RateLimitModule config: "GTE" is not an HTTP method; use a method name such as 'GET' or 'post'`,
+    ],
+    [
+      'a method with a space',
+      [{ method: 'get ', second: 1 }],
+      'Invalid "method" in rule 0 of pattern "^/a" in RateLimitModule config: "get " is not an HTTP method',
+    ],
     ['infinite', [{ month: Infinity }], 'Invalid "month" in rule 0'],
     ['negative custom limit', [{ limit: -2, window: 10 }], 'Invalid "limit" in rule 0'],
     ['limit without window', [{ limit: 5 }], '"limit" and "window" go together'],
@@ -137,9 +208,14 @@ describe('validateRules', () => {
     [
       'unknown key',
       [{ minutes: 5 }],
-      'Unknown key "minutes" in rule 0 of pattern "^/a" in RateLimitModule config: known keys are group, method, second, minute, hour, day, month, limit, window, blockTime, zone, algorithm.',
+      'Unknown key "minutes" in rule 0 of pattern "^/a" in RateLimitModule config: known keys are group, method, second, minute, hour, day, month, limit, window, blockTime, zone, algorithm, dryRun.',
     ],
     ['asgi spelling', [{ block_time: 5 }], 'Unknown key "block_time" in rule 0'],
+    [
+      'dryRun not a boolean',
+      [{ minute: 1, dryRun: 'yes' }],
+      'Invalid "dryRun" in rule 0 of pattern "^/a" in RateLimitModule config: expected true or false, got "yes".',
+    ],
     [
       'empty group',
       [{ group: '' }],
@@ -170,10 +246,34 @@ describe('validateRules', () => {
     expect(
       check([
         { group: 'admin', method: 'post', second: 0, minute: 1, hour: 2, day: 3, month: 4, blockTime: 0 },
-        { limit: 10, window: 2.5, blockTime: 1.5, zone: 'z', algorithm: 'gcra' },
+        { limit: 10, window: 2.5, blockTime: 1.5, zone: 'z', algorithm: 'gcra', dryRun: true },
         {},
       ]),
     ).not.toThrow();
+  });
+
+  it("accepts every HTTP method name in any case, and '*'", () => {
+    expect(
+      check(
+        ['get', 'POST', 'Patch', 'head', 'OPTIONS', 'delete', 'PUT', 'propfind', '*'].map((method) => ({ method })),
+      ),
+    ).not.toThrow();
+  });
+
+  it('warns (not throws) for a period key that is present but undefined, naming the rule and pattern', () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
+    try {
+      expect(check([{ second: 1 }, { minute: undefined, hour: 5 }])).not.toThrow();
+      expect(warn.mock.calls).toEqual([
+        [
+          'In rule 1 of pattern "^/a" in RateLimitModule config, "minute" is undefined, so it sets no minute limit (a missing environment variable?). Give a number, or remove the key.',
+        ],
+      ]);
+      expect(check([{ second: 1 }])).not.toThrow();
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('validateAlgorithm names where the algorithm came from', () => {

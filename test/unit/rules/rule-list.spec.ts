@@ -21,6 +21,18 @@ describe('RuleList.select', () => {
     expect(selected(rules, 'Admin', 'GET')).toBe(-1); // groups are case-sensitive
   });
 
+  it("group '*' is selected for any group no earlier rule selected (a catch-all)", () => {
+    const rules = list({ second: 1 }, { group: 'admin' }, { group: '*', minute: 2 });
+    expect(selected(rules, 'default', 'GET')).toBe(0);
+    expect(selected(rules, 'admin', 'GET')).toBe(1);
+    expect(selected(rules, 'unknown-claim', 'GET')).toBe(2);
+    expect(selected(rules, '*', 'GET')).toBe(2);
+    const first = list({ group: '*', method: 'POST', minute: 2 }, { group: 'admin' });
+    expect(selected(first, 'admin', 'POST')).toBe(0); // list order decides, as for any rule
+    expect(selected(first, 'admin', 'GET')).toBe(1);
+    expect(selected(first, 'other', 'GET')).toBe(-1);
+  });
+
   it("a rule without a group is the 'default' group's", () => {
     const rules = list({ group: 'default', second: 1 }, { second: 2 });
     expect(selected(rules, 'default', 'GET')).toBe(0);

@@ -11,7 +11,34 @@ function counterKey(user: string, zone: string | undefined, source: RuleSource =
 const pattern = (id: string): RuleSource => ({ kind: 'pattern', id, label: id });
 
 /** Strings built from the characters that carry structure in keys, so collisions are likely if possible. */
-const tricky = fc.string({ unit: fc.constantFrom('a', 'b', ':', '{', '}', '%', '3', 'A', '7', 'B', 'D', '2', '5') });
+const tricky = fc.string({
+  unit: fc.constantFrom(
+    'a',
+    'b',
+    ':',
+    '{',
+    '}',
+    '%',
+    '3',
+    'A',
+    '7',
+    'B',
+    'D',
+    '2',
+    '5',
+    'u',
+    '\ud800',
+    '\udc00',
+    '\ufffd',
+  ),
+});
+/** How Redis sees a key: its UTF-8 bytes (a lone surrogate becomes U+FFFD). */
+const asRedisKey = (key: string) => Buffer.from(key, 'utf8').toString('utf8');
+/** Undoes `escapeKeyPart`. */
+const unescape = (part: string) =>
+  part.replace(/%u([0-9A-F]{4})|%([0-9A-F]{2})/g, (_, unit?: string, byte?: string) =>
+    String.fromCharCode(parseInt(unit ?? byte!, 16)),
+  );
 
 /** The Redis Cluster hash tag: from the first '{' to the first '}' after it. */
 function hashTag(key: string): string | undefined {
@@ -26,18 +53,37 @@ describe('identityKey', () => {
     expect(identityKey(PREFIX, '10.0.0.1')).toBe('ratelimit:{10.0.0.1}');
     expect(identityKey(PREFIX, 'a:b{c}%')).toBe('ratelimit:{a%3Ab%7Bc%7D%25}');
   });
+
+  it('is <prefix>:{<namespace>:<user>} in a namespace, never equal to a plain key', () => {
+    expect(identityKey(PREFIX, '127.0.0.1', '1')).toBe('ratelimit:{1:127.0.0.1}');
+    fc.assert(
+      fc.property(tricky, tricky, tricky, tricky, (user1, ns1, user2, ns2) => {
+        fc.pre(user1 !== user2 || ns1 !== ns2);
+        expect(identityKey(PREFIX, user1, ns1)).not.toBe(identityKey(PREFIX, user2, ns2));
+        expect(identityKey(PREFIX, user1, ns1)).not.toBe(identityKey(PREFIX, user2));
+      }),
+    );
+  });
 });
 
 describe('escapeKeyPart', () => {
-  it('leaves no separator, brace or bare escape character, and can be undone', () => {
-    const unescape = (part: string) => decodeURIComponent(part);
+  it('leaves no separator, brace, bare escape character or lone surrogate, and can be undone', () => {
     fc.assert(
       fc.property(tricky, (part) => {
         const escaped = escapeKeyPart(part);
         expect(escaped).not.toMatch(/[:{}]/);
+        expect(asRedisKey(escaped)).toBe(escaped);
         expect(unescape(escaped)).toBe(part);
       }),
     );
+  });
+
+  it('escapes lone surrogates and keeps surrogate pairs', () => {
+    expect(escapeKeyPart('\ud800x')).toBe('%uD800x');
+    expect(escapeKeyPart('\udbffx')).toBe('%uDBFFx');
+    expect(escapeKeyPart('x\udc00')).toBe('x%uDC00');
+    expect(escapeKeyPart('\ud800\ud83d\ude00\ude00')).toBe('%uD800\ud83d\ude00%uDE00');
+    expect(escapeKeyPart('\ufffdx')).toBe('\ufffdx');
   });
 });
 
@@ -48,11 +94,11 @@ describe('counter keys', () => {
     expect(counterKey('a%3Ab', 'c')).not.toBe(counterKey('a:b', 'c'));
   });
 
-  it('are injective in (user, zone), whatever characters ids contain', () => {
+  it('are injective in (user, zone), whatever characters ids contain, also as Redis stores them (UTF-8)', () => {
     fc.assert(
       fc.property(tricky, tricky, tricky, tricky, (user1, zone1, user2, zone2) => {
         fc.pre(user1 !== user2 || zone1 !== zone2);
-        expect(counterKey(user1, zone1)).not.toBe(counterKey(user2, zone2));
+        expect(asRedisKey(counterKey(user1, zone1))).not.toBe(asRedisKey(counterKey(user2, zone2)));
       }),
       { numRuns: 2000 },
     );

@@ -30,6 +30,14 @@ describe('normalizePath', () => {
     ['HTTP://LOCALHOST:8080/x/../second_limit?q', '/second_limit'],
     ['https://h', '/'],
     ['*', '/*'],
+    ['/api\\admin#', '/api/admin'], // Express: legacy url.parse reads \ as /
+    ['/api\\admin\\users?x=\\', '/api/admin/users'],
+    ['http://x/api\\admin\\users', '/api/admin/users'],
+    ['http://x\\api\\admin', '/api/admin'], // the backslash ends the authority too
+    ['http:\\\\x\\api', '/api'],
+    ['/api\\..\\login', '/login'],
+    ['/api%5Cadmin', '/api\\admin'], // an encoded backslash is a literal one, as routers decode it
+    ['/%E2%84%AAeys', '/\u212Aeys'], // the Kelvin sign: lowercased by requestPaths, not here
   ])('%s -> %s', (url, expected) => {
     expect(normalizePath(url)).toBe(expected);
   });
@@ -49,6 +57,7 @@ describe('literalPath (as routers match: dot segments and %2F kept)', () => {
     ['/files/a%2fb', '/files/a%2Fb'],
     ['/%2e%2e/a', '/../a'],
     ['http://localhost/x/../y', '/x/../y'],
+    ['/api\\admin', '/api\\admin'], // routed literally when the target has no # (parseurl's fast path)
   ])('%s -> %s', (url, expected) => {
     expect(literalPath(url)).toBe(expected);
   });
@@ -65,6 +74,9 @@ describe('requestPaths', () => {
     [{ url: '/exact', originalUrl: '/v1/exact' }, ['/v1/exact', '/exact']], // Fastify rewriteUrl
     [{ url: '/x/../a', originalUrl: '/x/../a' }, ['/a', '/x/../a']],
     [{ url: '/f/a%2Fb' }, ['/f/a/b', '/f/a%2Fb']],
+    [{ url: '/api\\admin#' }, ['/api/admin', '/api\\admin']],
+    [{ url: '/%E2%84%AAeys' }, ['/\u212Aeys', '/keys']], // Fastify caseSensitive: false lowercases (K -> k)
+    [{ url: '/\u00C9t\u00E9' }, ['/\u00C9t\u00E9', '/\u00E9t\u00E9']],
   ])('%j -> %j', (request, expected) => {
     expect(requestPaths(request)).toEqual(expected);
   });

@@ -60,11 +60,64 @@ const BAD_OPTIONS: [string, unknown, string][] = [
   ['an empty auth list', { auth: [] }, 'Invalid RateLimitModule option "auth": the list is empty'],
   ['an auth that is not a provider', { auth: 42 }, 'Invalid RateLimitModule option "auth" (entry 0)'],
   ['a storage without consume()', { storage: {} }, 'Invalid RateLimitModule option "storage"'],
+  [
+    'a NaN limit, saying NaN and how it happens',
+    { config: { '^/a': [{ minute: NaN }] } },
+    'Invalid "minute" in rule 0 of pattern "^/a" in RateLimitModule config: NaN is not a whole number of hits >= 0. Number(...) of a missing or non-numeric value gives NaN',
+  ],
+  [
+    'a string limit (config.get()), suggesting Number(...)',
+    { config: { '^/a': [{ minute: '3' }] } },
+    'the string "3" is not a whole number of hits >= 0. Values from the environment or ConfigService are strings: convert with Number(...).',
+  ],
+  [
+    'a null limit',
+    { config: { '^/a': [{ minute: null }] } },
+    'Invalid "minute" in rule 0 of pattern "^/a" in RateLimitModule config: null is not a whole number of hits >= 0. Give a number, e.g. Number(',
+  ],
+  [
+    "method 'GTE'",
+    { config: { '^/a': [{ method: 'GTE', minute: 1 }] } },
+    'Invalid "method" in rule 0 of pattern "^/a" in RateLimitModule config: "GTE" is not an HTTP method',
+  ],
+  [
+    "method 'get '",
+    { config: { '^/a': [{ method: 'get ', minute: 1 }] } },
+    'Invalid "method" in rule 0 of pattern "^/a" in RateLimitModule config: "get " is not an HTTP method',
+  ],
+  [
+    'an unknown module option',
+    { confg: { '^/a': [{ minute: 1 }] } },
+    'Unknown RateLimitModule option "confg": known options are auth, storage, config',
+  ],
+  [
+    'a NaN storageTimeout',
+    { storageTimeout: NaN },
+    'Invalid RateLimitModule option "storageTimeout": NaN; use a number of ms > 0. Number(...)',
+  ],
 ];
 
 describe.each(PLATFORMS)('bootstrap validation on %s', (platform) => {
   it.each(BAD_OPTIONS)('forRoot: %s', async (_case, options, message) => {
     const boot = createApp(platform, { imports: [RateLimitModule.forRoot(options as RateLimitModuleOptions)] });
+    await expect(boot).rejects.toThrow(InvalidRateLimitConfigError);
+    await expect(boot).rejects.toThrow(message);
+  });
+
+  it.each<[string, unknown, string]>([
+    [
+      'an array',
+      [{ config: {} }],
+      'Invalid RateLimitModule options: expected an object like { auth, storage, config }, got [{"config":{}}]',
+    ],
+    [
+      'undefined',
+      undefined,
+      'Invalid RateLimitModule options: expected an object like { auth, storage, config }, got undefined',
+    ],
+    ['a string', 'fixed-window', 'got the string "fixed-window" (did the forRootAsync factory return what you meant?)'],
+  ])('forRootAsync: a factory that returns %s fails naming it', async (_case, value, message) => {
+    const boot = createApp(platform, { imports: [RateLimitModule.forRootAsync({ useFactory: () => value as never })] });
     await expect(boot).rejects.toThrow(InvalidRateLimitConfigError);
     await expect(boot).rejects.toThrow(message);
   });
@@ -75,6 +128,18 @@ describe.each(PLATFORMS)('bootstrap validation on %s', (platform) => {
     });
     await expect(boot).rejects.toThrow('Invalid pattern "(" in RateLimitModule config: Unterminated group');
   });
+});
+
+describe('forRootAsync without a way to produce the options', () => {
+  it.each([{}, { imports: [], inject: ['CONFIG'] }])(
+    '%j fails naming useFactory, useClass and useExisting',
+    (options) => {
+      expect(() => RateLimitModule.forRootAsync(options as never)).toThrow(InvalidRateLimitConfigError);
+      expect(() => RateLimitModule.forRootAsync(options as never)).toThrow(
+        'RateLimitModule.forRootAsync needs "useFactory", "useClass" or "useExisting" to produce the options',
+      );
+    },
+  );
 });
 
 describe('@RateLimit validation', () => {

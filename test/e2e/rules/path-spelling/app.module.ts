@@ -25,6 +25,15 @@ class SpellingController {
   @Get('files/:name') file(@Param('name') name: string) {
     return name;
   }
+  @Get('api/admin') admin() {
+    return 'admin';
+  }
+  @Get('api/admin/users') adminUsers() {
+    return 'users';
+  }
+  @Get('keys') keys() {
+    return 'keys';
+  }
 }
 
 /** A catch-all route under /assets, in each adapter's wildcard syntax. */
@@ -38,7 +47,10 @@ function assetsController(platform: Platform): Type {
   return AssetsController;
 }
 
-/** Patterns to escape from: prefixes, an exact '^/exact$', one segment after '^/files/', a wildcard route. */
+/**
+ * Patterns to escape from: prefixes (one of two segments, '^/api/admin'), an exact '^/exact$', one
+ * segment after '^/files/', a wildcard route.
+ */
 @Module({})
 export class PathSpellingAppModule {
   static register(platform: Platform, clock: FakeClock, auth: CountingAuth): DynamicModule {
@@ -54,6 +66,8 @@ export class PathSpellingAppModule {
             '^/towns': [{ second: 1 }],
             '^/files/[^/]+$': [{ second: 1 }],
             '^/assets': [{ second: 1 }],
+            '^/api/admin': [{ second: 1 }],
+            '^/keys': [{ second: 1 }],
           },
         }),
       ],
