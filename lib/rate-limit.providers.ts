@@ -1,4 +1,4 @@
-import type { Provider, Type } from '@nestjs/common';
+import { Logger, type Provider, type Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ClientIpAuth } from './auth/client-ip.auth.js';
 import { AuthPreparer, createIdentify, RATE_LIMIT_AUTH_PROVIDERS } from './auth/identify.js';
@@ -46,6 +46,24 @@ function createAuthProviders(
   );
 }
 
+/** ms the module waits at bootstrap for a storage to be ready when `storageTimeout` is not set. */
+const READY_TIMEOUT_MS = 5000;
+
+/**
+ * Waits (bounded by `storageTimeout`, else 5 s) until the storage is ready, so that the app does not
+ * start out counting in the fallback; if it is not, warns and boots anyway (the outage policy answers).
+ */
+async function awaitReady(storage: RateLimitStorage, settings: ResolvedRateLimitOptions): Promise<void> {
+  try {
+    await storage.ready?.(settings.storageTimeout ?? READY_TIMEOUT_MS);
+  } catch (error) {
+    new Logger('RateLimitModule').warn(
+      `Rate limit storage not ready at bootstrap: ${error instanceof Error ? error.message : String(error)}; ` +
+        `starting anyway, onStorageError '${settings.onStorageError}' answers until it does.`,
+    );
+  }
+}
+
 /** The configured storage; any but MemoryStorage wrapped in the storage-error policy (`ResilientStorage`). */
 async function createStorage(
   options: RateLimitModuleOptions,
@@ -60,6 +78,7 @@ async function createStorage(
     );
   }
   if (storage instanceof MemoryStorage) return storage;
+  await awaitReady(storage, settings);
   return new ResilientStorage(storage, {
     policy: settings.onStorageError,
     timeoutMs: settings.storageTimeout,

@@ -7,6 +7,7 @@ const COLORS: Record<VariantName, string> = {
   'noop-guard': '#bdbdbd',
   'ratelimit-memory': '#1b9e77',
   'ratelimit-redis': '#0b5d45',
+  'ratelimit-node-redis': '#2c7fb8',
   'throttler-memory': '#d95f02',
   'throttler-redis': '#7f3a05',
 };

@@ -4,6 +4,7 @@ export const VARIANT_NAMES = [
   'noop-guard',
   'ratelimit-memory',
   'ratelimit-redis',
+  'ratelimit-node-redis',
   'throttler-memory',
   'throttler-redis',
 ] as const;
@@ -16,6 +17,7 @@ export const VARIANT_LABELS: Record<VariantName, string> = {
   'noop-guard': 'control: no-op guard + the same 2 headers',
   'ratelimit-memory': 'nestjs-ratelimit MemoryStorage',
   'ratelimit-redis': 'nestjs-ratelimit RedisStorage',
+  'ratelimit-node-redis': 'nestjs-ratelimit RedisStorage on node-redis',
   'throttler-memory': '@nestjs/throttler default storage',
   'throttler-redis': '@nestjs/throttler + @nest-lab/throttler-storage-redis',
 };
@@ -24,7 +26,11 @@ export const VARIANT_LABELS: Record<VariantName, string> = {
 export const UNLIMITED_VARIANTS: ReadonlySet<VariantName> = new Set(['bare', 'noop-guard']);
 
 /** Variants that talk to the benchmark's redis-server. */
-export const REDIS_VARIANTS: ReadonlySet<VariantName> = new Set(['ratelimit-redis', 'throttler-redis']);
+export const REDIS_VARIANTS: ReadonlySet<VariantName> = new Set([
+  'ratelimit-redis',
+  'ratelimit-node-redis',
+  'throttler-redis',
+]);
 
 export const isVariantName = (name: string): name is VariantName => (VARIANT_NAMES as readonly string[]).includes(name);
 

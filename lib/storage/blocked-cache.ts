@@ -45,6 +45,16 @@ export class BlockedCache {
     this.identities.delete(identityKey);
   }
 
+  /** Forgets every identity. */
+  clear(): void {
+    this.identities.clear();
+  }
+
+  /** False when the cache remembers nothing (`maxIdentities` 0). */
+  get enabled(): boolean {
+    return this.maxIdentities > 0;
+  }
+
   /** Number of identities remembered. */
   get size(): number {
     return this.identities.size;

@@ -81,4 +81,10 @@ export interface RateLimitStorage {
   consume(request: ConsumeRequest): ConsumeResult | Promise<ConsumeResult>;
   /** Forgets every counter and block of one identity (`identityKey` as in `ConsumeRequest`). */
   reset(identityKey: string): void | Promise<void>;
+  /**
+   * Optional: resolves once the storage can answer, rejects saying why when it cannot within
+   * `timeoutMs` (ms). `RateLimitModule` awaits it at bootstrap, bounded by `storageTimeout` (else
+   * 5000 ms), so that an app does not start out counting in the `onStorageError` fallback.
+   */
+  ready?(timeoutMs: number): Promise<void>;
 }

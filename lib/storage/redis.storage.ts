@@ -9,6 +9,8 @@ import type {
   RateLimitStorage,
 } from './rate-limit-storage.interface.js';
 import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA, SCRIPT_ALGORITHMS } from './redis.script.js';
+import type { RedisClientAdapter, RedisSubscription } from './redis-clients/redis-client.interface.js';
+import { adaptRedisClient, type RedisScriptClient } from './redis-clients/redis-clients.js';
 
 /** Options of `RedisStorage`. */
 export interface RedisStorageOptions {
@@ -24,19 +26,18 @@ export interface RedisStorageOptions {
    * instance must use the same clock, Redis's.
    */
   clock?: () => number;
-}
-
-/**
- * The ioredis client methods RedisStorage uses: an ioredis `Redis` (plain or Sentinel) or `Cluster`
- * fits. Declared here rather than imported so the package's types need no ioredis installed.
- */
-export interface RedisScriptClient {
-  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
-  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
-  del(key: string): Promise<number>;
+  /**
+   * Pub/sub channel on which `reset` tells every instance to forget its cached blocks of the
+   * identity (each instance listens on a duplicate of its client). Default `'nestjs-ratelimit:reset'`;
+   * `false` = no listening (a reset then reaches the other instances' caches when the blocks end).
+   */
+  resetChannel?: string | false;
 }
 
 const DEFAULT_BLOCKED_CACHE_SIZE = 10_000;
+const DEFAULT_RESET_CHANNEL = 'nestjs-ratelimit:reset';
+/** ms between two looks at the client's readiness while `ready()` waits. */
+const READY_POLL_MS = 10;
 /** ms added to key lifetimes under an injected test clock (see `RedisStorageOptions.clock`). */
 const TEST_CLOCK_TTL_SLACK_MS = 600_000;
 
@@ -49,24 +50,53 @@ const isNoScript = (error: unknown): boolean => error instanceof Error && error.
  * identity's hash tag, so it works on Redis Cluster; Sentinel clients work like plain ones.
  * Identities known to be blocked are answered from memory until their block ends.
  *
- * ioredis is an optional peer dependency: install it and pass your client, e.g.
- * `new RedisStorage(new Redis({ enableOfflineQueue: false, maxRetriesPerRequest: 1 }))`.
- * The storage never closes the client.
+ * Takes a client of ioredis or iovalkey (`Redis`, plain or Sentinel, `Cluster`) or of node-redis
+ * v5+ (`createClient`, `createCluster`, `createSentinel`), recognised by its shape; all optional
+ * peers. A `reset` is published so that every instance forgets its cached blocks of the identity.
+ * The storage never closes the client (only the subscriber connection it duplicated from it).
+ * @example `new RedisStorage(new Redis({ enableOfflineQueue: false, maxRetriesPerRequest: 1 }))`
  */
 export class RedisStorage implements RateLimitStorage {
-  private readonly client: RedisScriptClient;
+  private readonly client: RedisClientAdapter;
   private readonly blocked: BlockedCache;
   private readonly clock?: () => number;
+  private readonly resetChannel: string | false;
+  private subscription?: RedisSubscription;
 
   constructor(client: RedisScriptClient, options: RedisStorageOptions = {}) {
-    if (typeof client?.evalsha !== 'function') {
-      throw new TypeError(
-        'RedisStorage needs an ioredis client: new RedisStorage(new Redis(...)) or new Cluster(...).',
-      );
-    }
-    this.client = client;
+    this.client = adaptRedisClient(client);
     this.blocked = new BlockedCache(options.blockedCacheSize ?? DEFAULT_BLOCKED_CACHE_SIZE);
     this.clock = options.clock;
+    this.resetChannel = this.blocked.enabled ? (options.resetChannel ?? DEFAULT_RESET_CHANNEL) : false;
+  }
+
+  /** The client library and topology recognised, e.g. `node-redis createCluster`. */
+  get clientKind(): string {
+    return this.client.kind;
+  }
+
+  /**
+   * Starts listening for resets of other instances and resolves once the client is ready for
+   * commands; rejects, saying why, when it is not within `timeoutMs` (ms). `RateLimitModule`
+   * awaits it at bootstrap (see `RateLimitStorage.ready`).
+   */
+  async ready(timeoutMs: number): Promise<void> {
+    this.listen();
+    const deadline = Date.now() + timeoutMs;
+    while (!this.client.isReady()) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`${this.client.kind} client not ready after ${timeoutMs} ms (${this.client.notReadyReason()})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(READY_POLL_MS, left)));
+    }
+  }
+
+  /** Closes the subscriber connection (not the client). */
+  async onModuleDestroy(): Promise<void> {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await subscription?.close();
   }
 
   consume(request: ConsumeRequest): ConsumeResult | Promise<ConsumeResult> {
@@ -87,20 +117,33 @@ export class RedisStorage implements RateLimitStorage {
     return this.run([identityKey, numbers, ...plan.fields]).then((reply) => this.parse(request, reply as number[]));
   }
 
+  /** Deletes the identity's hash, then publishes the reset so that every instance forgets its cached blocks. */
   async reset(identityKey: string): Promise<void> {
     this.blocked.delete(identityKey);
     await this.client.del(identityKey);
+    if (this.resetChannel !== false) await this.client.publish(this.resetChannel, identityKey);
+  }
+
+  /** Subscribes once to resets: each one forgets the identity; a lost subscription forgets everything. */
+  private listen(): void {
+    if (this.resetChannel === false || this.subscription !== undefined) return;
+    this.subscription = this.client.subscribe(
+      this.resetChannel,
+      (identityKey) => this.blocked.delete(identityKey),
+      () => this.blocked.clear(),
+    );
   }
 
   /** EVALSHA; after a Redis restart or SCRIPT FLUSH, EVAL (which loads the script again). */
   private run(args: string[]): Promise<unknown> {
     return this.client
-      .evalsha(CONSUME_SCRIPT_SHA, 1, ...args)
+      .evalsha(CONSUME_SCRIPT_SHA, 1, args)
       .catch((error: unknown) =>
-        isNoScript(error) ? this.client.eval(CONSUME_SCRIPT, 1, ...args) : Promise.reject(error),
+        isNoScript(error) ? this.client.eval(CONSUME_SCRIPT, 1, args) : Promise.reject(error),
       );
   }
 
+  /** The script's reply: integers (numbers from every supported client). */
   private parse(request: ConsumeRequest, values: readonly number[]): ConsumeResult {
     const count = request.limits.length;
     const limits: LimitStatus[] = new Array(count);

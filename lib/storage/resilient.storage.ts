@@ -171,8 +171,9 @@ export class ResilientStorage implements RateLimitStorage, OnModuleDestroy {
     }
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.deadlines?.close();
+    await (this.storage as Partial<OnModuleDestroy>).onModuleDestroy?.();
   }
 
   private attempt(request: ConsumeRequest, probe: boolean): ConsumeResult | Promise<ConsumeResult> {

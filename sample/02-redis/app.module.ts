@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { RateLimit, RateLimitModule, RedisStorage } from '../../lib/index.js';
+import { ioredisConnection, nodeRedisConnection, type RedisConnection } from './redis.clients.js';
 
 /** The Redis connection, shared by the storage; closed when the app shuts down. */
 const REDIS = Symbol('REDIS');
@@ -17,21 +17,20 @@ export class HelloController {
   providers: [
     {
       provide: REDIS,
-      // Fail fast while Redis is down (requests then use the in-process fallback instead of waiting).
-      useFactory: () =>
-        new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 1,
-        }),
+      // REDIS_CLIENT=node-redis for the node-redis form; ioredis by default.
+      useFactory: (): RedisConnection | Promise<RedisConnection> => {
+        const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+        return process.env.REDIS_CLIENT === 'node-redis' ? nodeRedisConnection(url) : ioredisConnection(url);
+      },
     },
   ],
   exports: [REDIS],
 })
 export class RedisModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisConnection) {}
 
   onApplicationShutdown() {
-    this.redis.disconnect();
+    return this.redis.close();
   }
 }
 
@@ -41,7 +40,7 @@ export class RedisModule implements OnApplicationShutdown {
     RateLimitModule.forRootAsync({
       imports: [RedisModule],
       inject: [REDIS],
-      useFactory: (redis: Redis) => ({ storage: new RedisStorage(redis), storageTimeout: 200 }),
+      useFactory: (redis: RedisConnection) => ({ storage: new RedisStorage(redis.client), storageTimeout: 200 }),
     }),
   ],
   controllers: [HelloController],

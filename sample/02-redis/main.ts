@@ -7,5 +7,6 @@ const app = await NestFactory.create(AppModule);
 app.enableShutdownHooks();
 await app.listen(port);
 console.log(
-  `Sample 02-redis on http://localhost:${port}/hello (Redis ${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'})`,
+  `Sample 02-redis on http://localhost:${port}/hello (${process.env.REDIS_CLIENT === 'node-redis' ? 'node-redis' : 'ioredis'}, ` +
+    `Redis ${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'})`,
 );

@@ -4,9 +4,9 @@
  * - a CommonJS app (`require`) on NestJS 11,
  * - an ESM app (`import`) on NestJS 12 (ESM only),
  * - a CommonJS app on NestJS 12 (Node's require(esm)).
- * Optional peers (ioredis, @nestjs/jwt, prom-client, @nestjs/terminus) are not installed in any of them.
- * Two more apps (ESM and CommonJS, NestJS 12, with ioredis, @nestjs/jwt, @nestjs/config, @nestjs/terminus
- * and prom-client) type-check
+ * Optional peers (ioredis, redis, iovalkey, @nestjs/jwt, prom-client, @nestjs/terminus) are not installed in any of them.
+ * Two more apps (ESM and CommonJS, NestJS 12, with the three Redis clients, @nestjs/jwt, @nestjs/config,
+ * @nestjs/terminus and prom-client) type-check
  * every TypeScript block of README.md and of each sample README (see readme-snippets.ts).
  * Needs the npm registry (or a warm npm cache); takes one to two minutes (build, pack, then five
  * installs and five `tsc` runs in parallel).
@@ -202,6 +202,8 @@ const README_APPS: { name: string; kind: ModuleKind }[] = [
 ];
 const README_DEPENDENCIES = {
   ioredis: '^6.0.0',
+  redis: '^6.3.0',
+  iovalkey: '^0.4.0',
   '@nestjs/jwt': '^12.0.0',
   '@nestjs/config': '^12.0.0',
   '@nestjs/terminus': '^12.0.0',
@@ -390,13 +392,13 @@ describe.each(APPS)('a $kind app on NestJS $nest ($name)', (spec) => {
 
   afterAll(() => stop(child));
 
-  it(`runs on NestJS ${spec.nest} without the optional peers ioredis and @nestjs/jwt`, () => {
+  it(`runs on NestJS ${spec.nest} without the optional peers ioredis, redis, iovalkey and @nestjs/jwt`, () => {
     const version = (name: string) =>
       JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version as string;
     expect(version('@nestjs/common')).toMatch(new RegExp(`^${spec.nest}\\.`));
     expect(version('@nestjs/core')).toMatch(new RegExp(`^${spec.nest}\\.`));
-    expect(existsSync(join(dir, 'node_modules', 'ioredis'))).toBe(false);
-    expect(existsSync(join(dir, 'node_modules', '@nestjs', 'jwt'))).toBe(false);
+    for (const peer of ['ioredis', 'redis', 'iovalkey', '@nestjs/jwt'])
+      expect({ peer, installed: existsSync(join(dir, 'node_modules', peer)) }).toEqual({ peer, installed: false });
   });
 
   it(`loads only dist/${spec.kind}`, () => {

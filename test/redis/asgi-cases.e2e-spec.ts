@@ -1,27 +1,32 @@
-import type { Redis } from 'ioredis';
 import { RedisStorage } from '../../lib/index.js';
 import { describeAsgiCases } from '../e2e/rules/asgi-cases/asgi-cases.js';
+import { PLATFORMS } from '../support/app.js';
+import { CLIENT_KINDS, type TestClient } from '../support/redis-clients.js';
 import { RedisServer } from '../support/redis-harness.js';
 
 // asgi-ratelimit's cases with counters in Redis, driven by the cases' FakeClock (test-only `clock`
-// option). Each app gets its own ioredis keyPrefix, so the Express and Fastify runs count apart.
+// option), with every client kind. Each app (client kind x platform) counts in a database of its own.
 
 let server: RedisServer;
-let client: Redis;
-const clients: Redis[] = [];
+const clients = new Map<string, TestClient>();
 
 beforeAll(async () => {
   server = await RedisServer.start();
-  client = await server.client();
+  let database = 0;
+  for (const kind of CLIENT_KINDS) {
+    for (const platform of PLATFORMS) {
+      clients.set(`${kind.name} ${platform}`, await kind.create('plain', { port: server.port, database: ++database }));
+    }
+  }
 });
 
 afterAll(async () => {
-  for (const each of [client, ...clients]) each?.disconnect();
+  await Promise.all([...clients.values()].map((client) => client.close()));
   await server?.stop();
 });
 
-describeAsgiCases('RedisStorage', (clock, platform) => {
-  const prefixed = client.duplicate({ keyPrefix: `${platform}:` });
-  clients.push(prefixed);
-  return new RedisStorage(prefixed, { clock: clock.now });
-});
+for (const kind of CLIENT_KINDS) {
+  describeAsgiCases(`RedisStorage (${kind.name})`, (clock, platform) => {
+    return new RedisStorage(clients.get(`${kind.name} ${platform}`)!.client, { clock: clock.now });
+  });
+}

@@ -7,7 +7,10 @@ import { RateLimitHealthIndicator, RedisStorage } from '../../lib/index.js';
 import { createApp, http, PLATFORMS } from '../support/app.js';
 import { parsePrometheusText, requestCounts } from '../support/prometheus-text.js';
 import { RedisServer } from '../support/redis-harness.js';
-import { FAIL_FAST, redisAppModule } from './support/redis-app.module.js';
+import { redisAppModule } from './support/redis-app.module.js';
+
+/** ioredis options that fail at once while Redis is down (requests then get the policy, not a wait). */
+const FAIL_FAST = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
 
 /** Polls `condition` every 20 ms until it holds; fails naming `what` after `timeoutMs`. */
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {

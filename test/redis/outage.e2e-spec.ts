@@ -1,10 +1,10 @@
 import { jest } from '@jest/globals';
 import { Logger, type INestApplication } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { RedisStorage, type StorageErrorPolicy } from '../../lib/index.js';
 import { createApp, http, PLATFORMS } from '../support/app.js';
+import { CLIENT_LIBRARIES, type TestClient } from '../support/redis-clients.js';
 import { freePort, RedisServer } from '../support/redis-harness.js';
-import { FAIL_FAST, redisAppModule } from './support/redis-app.module.js';
+import { redisAppModule } from './support/redis-app.module.js';
 
 /** Polls `condition` every 20 ms until it holds; fails naming `what` after `timeoutMs`. */
 async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
@@ -42,9 +42,11 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
-describe.each(PLATFORMS)('Redis outages on %s', (platform) => {
+const CASES = CLIENT_LIBRARIES.flatMap((kind) => PLATFORMS.map((platform) => ({ kind, platform })));
+
+describe.each(CASES)('Redis outages with $kind.name on $platform', ({ kind, platform }) => {
   let server: RedisServer;
-  let client: Redis;
+  let client: TestClient | undefined;
   let app: INestApplication | undefined;
 
   beforeAll(async () => {
@@ -54,14 +56,14 @@ describe.each(PLATFORMS)('Redis outages on %s', (platform) => {
   afterEach(async () => {
     await app?.close();
     app = undefined;
-    client?.disconnect();
+    await client?.close();
+    client = undefined;
   });
 
-  /** The scenario app on RedisStorage, with a fail-fast ioredis client whose errors are expected. */
+  /** The scenario app on RedisStorage, with a fail-fast client (whose connection errors are expected). */
   async function boot(options: { onStorageError?: StorageErrorPolicy; storageTimeout?: number } = {}) {
-    client = await server.client(FAIL_FAST);
-    client.on('error', () => {}); // connection errors while Redis is down are expected here
-    app = await createApp(platform, redisAppModule(new RedisStorage(client), options));
+    client = await kind.create('plain', { port: server.port });
+    app = await createApp(platform, redisAppModule(new RedisStorage(client.client), options));
     return app;
   }
 
@@ -112,11 +114,14 @@ describe.each(PLATFORMS)('Redis outages on %s', (platform) => {
     expect(storageMessages(log)).toEqual([]);
   });
 
-  /** The scenario app on a client whose Redis is not there (nothing listens on its port). */
+  /**
+   * The scenario app on a client whose Redis is not there (nothing listens on its port); the
+   * bootstrap wait for readiness is cut short by `storageTimeout`.
+   */
   async function bootWithoutRedis(onStorageError: StorageErrorPolicy) {
-    client = new Redis({ host: '127.0.0.1', port: await freePort(), ...FAIL_FAST });
-    client.on('error', () => {});
-    app = await createApp(platform, redisAppModule(new RedisStorage(client), { onStorageError }));
+    client = await kind.create('plain', { port: await freePort(), connected: false });
+    const options = { onStorageError, storageTimeout: 200 };
+    app = await createApp(platform, redisAppModule(new RedisStorage(client.client), options));
     return app;
   }
 

@@ -1,34 +1,38 @@
-import type { Cluster, Redis } from 'ioredis';
 import { RedisStorage } from '../../lib/index.js';
 import { describeStorageConformance } from '../conformance/storage-conformance.js';
+import { CLIENT_KINDS, type TestClient, type Topology } from '../support/redis-clients.js';
 import { RedisClusterServer, RedisServer } from '../support/redis-harness.js';
 
 // The storage conformance suite, with the suite's FakeClock driving Redis through the test-only
-// `clock` option, on one Redis instance and on a 3-master Redis Cluster.
+// `clock` option, on one Redis instance and on a 3-master Redis Cluster, with every client kind.
 
 let server: RedisServer;
 let cluster: RedisClusterServer;
-let redis: Redis;
-let clusterClient: Cluster;
+const clients = new Map<string, TestClient>();
 
 beforeAll(async () => {
   [server, cluster] = await Promise.all([RedisServer.start(), RedisClusterServer.start(3)]);
-  redis = await server.client();
-  clusterClient = await cluster.client();
+  for (const kind of CLIENT_KINDS) {
+    clients.set(`${kind.name} plain`, await kind.create('plain', { port: server.port }));
+    clients.set(`${kind.name} cluster`, await kind.create('cluster', { nodes: cluster.startupNodes }));
+  }
 }, 60_000);
 
 afterAll(async () => {
-  redis?.disconnect();
-  clusterClient?.disconnect();
+  await Promise.all([...clients.values()].map((client) => client.close()));
   await Promise.all([server?.stop(), cluster?.stop()]);
 });
 
-describeStorageConformance('RedisStorage on Redis', async (clock) => ({
-  storage: new RedisStorage(redis, { clock: clock.now }),
-  close: async () => {},
-}));
+const TOPOLOGIES: [Topology, string][] = [
+  ['plain', 'Redis'],
+  ['cluster', 'a 3-master Redis Cluster'],
+];
 
-describeStorageConformance('RedisStorage on a 3-master Redis Cluster', async (clock) => ({
-  storage: new RedisStorage(clusterClient, { clock: clock.now }),
-  close: async () => {},
-}));
+for (const kind of CLIENT_KINDS) {
+  for (const [topology, label] of TOPOLOGIES) {
+    describeStorageConformance(`RedisStorage on ${label} (${kind.name})`, async (clock) => ({
+      storage: new RedisStorage(clients.get(`${kind.name} ${topology}`)!.client, { clock: clock.now }),
+      close: async () => {},
+    }));
+  }
+}

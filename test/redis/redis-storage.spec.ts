@@ -195,7 +195,7 @@ describe('RedisStorage', () => {
   });
 
   it('rejects a client that is not an ioredis client with a message saying what to pass', () => {
-    expect(() => new RedisStorage({} as never)).toThrow(/new RedisStorage\(new Redis/);
+    expect(() => new RedisStorage({} as never)).toThrow(/needs a Redis client of ioredis or iovalkey \(new Redis/);
   });
 });
 

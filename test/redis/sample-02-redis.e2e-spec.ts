@@ -3,7 +3,8 @@ import { AppModule } from '../../sample/02-redis/app.module.js';
 import { createApp, http } from '../support/app.js';
 import { RedisServer } from '../support/redis-harness.js';
 
-// Sample 02 as its README runs it: two instances (here one on each adapter) sharing one Redis.
+// Sample 02 as its README runs it: two instances sharing one Redis, one in the ioredis form on Express,
+// one in the node-redis form (REDIS_CLIENT=node-redis) on Fastify.
 describe('sample 02-redis: two instances sharing one Redis', () => {
   let server: RedisServer;
   const apps: INestApplication[] = [];
@@ -11,11 +12,14 @@ describe('sample 02-redis: two instances sharing one Redis', () => {
   beforeAll(async () => {
     server = await RedisServer.start();
     process.env.REDIS_URL = `redis://127.0.0.1:${server.port}`;
-    apps.push(await createApp('express', AppModule), await createApp('fastify', AppModule));
+    apps.push(await createApp('express', AppModule));
+    process.env.REDIS_CLIENT = 'node-redis';
+    apps.push(await createApp('fastify', AppModule));
   });
   afterAll(async () => {
     for (const app of apps) await app.close();
     delete process.env.REDIS_URL;
+    delete process.env.REDIS_CLIENT;
     await server?.stop();
   });
 

@@ -1,32 +1,28 @@
 import type { INestApplication } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { RedisStorage } from '../../lib/index.js';
 import { createApp, http, PLATFORMS } from '../support/app.js';
-import { ready, RedisServer } from '../support/redis-harness.js';
-import { FAIL_FAST, redisAppModule } from './support/redis-app.module.js';
+import { kindsFor, type TestClient } from '../support/redis-clients.js';
+import { RedisServer } from '../support/redis-harness.js';
+import { redisAppModule } from './support/redis-app.module.js';
 
-describe.each(PLATFORMS)('RedisStorage on a Sentinel client on %s', (platform) => {
+const CASES = kindsFor('sentinel').flatMap((kind) => PLATFORMS.map((platform) => ({ kind, platform })));
+
+describe.each(CASES)('RedisStorage on a $kind.name Sentinel client on $platform', ({ kind, platform }) => {
   let master: RedisServer;
   let sentinel: RedisServer;
-  let client: Redis;
+  let client: TestClient;
   let app: INestApplication;
 
   beforeAll(async () => {
     master = await RedisServer.start();
     sentinel = await RedisServer.startSentinel(master, 'ratelimit-master');
-    client = await ready(
-      new Redis({
-        sentinels: [{ host: '127.0.0.1', port: sentinel.port }],
-        name: 'ratelimit-master',
-        ...FAIL_FAST,
-      }),
-    );
-    app = await createApp(platform, redisAppModule(new RedisStorage(client)));
+    client = await kind.create('sentinel', { sentinel: { port: sentinel.port, name: 'ratelimit-master' } });
+    app = await createApp(platform, redisAppModule(new RedisStorage(client.client)));
   });
 
   afterAll(async () => {
     await app?.close();
-    client?.disconnect();
+    await client?.close();
     await Promise.all([sentinel?.stop(), master?.stop()]);
   });
 

@@ -1,16 +1,13 @@
-import { Controller, Get, type ExecutionContext, type ModuleMetadata } from '@nestjs/common';
-import type { RedisOptions } from 'ioredis';
+import { Controller, Get, Headers, Post, type ExecutionContext, type ModuleMetadata } from '@nestjs/common';
 import {
   EmptyInformation,
   RateLimit,
   RateLimitModule,
+  RateLimitService,
   type Identity,
   type RateLimitModuleOptions,
   type RateLimitStorage,
 } from '../../../lib/index.js';
-
-/** The ioredis settings the README recommends: fail fast while Redis is down instead of queueing. */
-export const FAIL_FAST: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
 
 /** Identity from the `x-user` header. */
 function userHeader(context: ExecutionContext): Identity {
@@ -21,6 +18,8 @@ function userHeader(context: ExecutionContext): Identity {
 
 @Controller()
 class RedisScenarioController {
+  constructor(private readonly rateLimit: RateLimitService) {}
+
   /** Four limits from two rules: the route's second/day and the config's minute/hour. */
   @Get('stacked') @RateLimit({ second: 50, day: 5000 }) stacked() {
     return 'ok';
@@ -37,6 +36,17 @@ class RedisScenarioController {
   /** One hit per second, then blocked for a minute. */
   @Get('block') @RateLimit({ second: 1, blockTime: 60 }) block() {
     return 'ok';
+  }
+
+  /** Two hits per minute, then blocked for an hour. */
+  @Get('strict') @RateLimit({ minute: 2, blockTime: 3600 }) strict() {
+    return 'ok';
+  }
+
+  /** Forgets every counter and block of the `x-user` user (RateLimitService.reset). */
+  @Post('reset') async reset(@Headers('x-user') user: string) {
+    await this.rateLimit.reset(user);
+    return 'reset';
   }
 }
 

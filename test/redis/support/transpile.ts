@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,9 @@ function tsFiles(dir: string): string[] {
  * returns its root: run `node <root>/test/redis/support/app-process.js` in child processes.
  */
 export function transpileForNode(folders: string[]): string {
-  const out = join(ROOT, 'node_modules', '.cache', 'nestjs-ratelimit-redis-test');
+  // One tree per checkout: node_modules may be shared by several worktrees (a symlink).
+  const checkout = createHash('sha256').update(ROOT).digest('hex').slice(0, 12);
+  const out = join(ROOT, 'node_modules', '.cache', `nestjs-ratelimit-redis-test-${checkout}`);
   rmSync(out, { recursive: true, force: true });
   const compilerOptions: ts.CompilerOptions = {
     module: ts.ModuleKind.ES2022,
