@@ -16,6 +16,11 @@ export interface LimitInfo {
   remaining: number;
   /** Seconds (rounded up) until this limit gives more quota. */
   reset: number;
+  /**
+   * True when the storage did not read this limit (the identity is blocked in another scope):
+   * `remaining` and `reset` mean nothing, and the `RateLimit` and legacy headers leave it out.
+   */
+  unknown?: boolean;
 }
 
 /** Sets one header on a response of some context kind (see `contexts/`). */
@@ -53,6 +58,7 @@ export function draftPolicy(limits: readonly Pick<LimitInfo, 'name' | 'limit' | 
  *   when it is already known;
  * - legacy: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds from now) of
  *   the limit with the least remaining.
+ * A limit the storage did not read (`unknown`, during a block in another scope) is in the policy only.
  */
 export function writeRateLimitHeaders(
   response: any,
@@ -67,14 +73,17 @@ export function writeRateLimitHeaders(
     let state = '';
     for (let i = 0; i < limits.length; i++) {
       const limit = limits[i];
-      state += (state === '' ? '' : ', ') + prefixes[i] + limit.remaining + ';t=' + limit.reset;
+      if (!limit.unknown) state += (state === '' ? '' : ', ') + prefixes[i] + limit.remaining + ';t=' + limit.reset;
     }
     setHeader(response, 'RateLimit-Policy', value);
-    setHeader(response, 'RateLimit', state);
+    if (state !== '') setHeader(response, 'RateLimit', state);
   }
   if (mode !== 'draft') {
-    let tightest = limits[0];
-    for (const limit of limits) if (limit.remaining < tightest.remaining) tightest = limit;
+    let tightest: LimitInfo | undefined;
+    for (const limit of limits) {
+      if (!limit.unknown && (tightest === undefined || limit.remaining < tightest.remaining)) tightest = limit;
+    }
+    if (tightest === undefined) return;
     setHeader(response, 'X-RateLimit-Limit', tightest.limit);
     setHeader(response, 'X-RateLimit-Remaining', tightest.remaining);
     setHeader(response, 'X-RateLimit-Reset', tightest.reset);

@@ -171,6 +171,7 @@ export function report(
       remaining: status.remaining,
       reset: toSeconds(status.resetMs),
     };
+    if (status.unknown) limits[i].unknown = true;
   }
   return {
     identity,

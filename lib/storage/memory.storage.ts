@@ -1,6 +1,8 @@
 import { WINDOW_ALGORITHMS, type LimitStatus } from '../algorithms/index.js';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
-import type { ConsumeRequest, ConsumeResult, RateLimitStorage } from './rate-limit-storage.interface.js';
+import { rejectFor } from '../algorithms/limit-status.js';
+import { blockedResult } from './blocked-result.js';
+import type { ConsumeRequest, ConsumeResult, LimitCheck, RateLimitStorage } from './rate-limit-storage.interface.js';
 
 /** Options of `MemoryStorage`. */
 export interface MemoryStorageOptions {
@@ -89,23 +91,21 @@ export class MemoryStorage implements RateLimitStorage {
   consume(request: ConsumeRequest): ConsumeResult {
     const now = this.clock();
     this.reclaimOldest(now);
-    const { identityKey, limits, blocks } = request;
+    const { identityKey, limits, blocks, costs } = request;
     const entry = this.use(identityKey);
-    const statuses: LimitStatus[] = new Array(limits.length);
 
     if (entry !== undefined) {
-      let blockedUntil = 0;
-      for (const scope of blocks) {
-        const block = entry[scope.key] as BlockState | undefined;
-        if (block !== undefined && block.until > blockedUntil) blockedUntil = block.until;
+      let leftMs: number[] | undefined;
+      for (let j = 0; j < blocks.length; j++) {
+        const block = entry[blocks[j].key] as BlockState | undefined;
+        if (block === undefined || block.until <= now) continue;
+        leftMs ??= new Array<number>(blocks.length).fill(0);
+        leftMs[j] = Math.ceil(block.until - now);
       }
-      if (blockedUntil > now) {
-        const wait = Math.ceil(blockedUntil - now);
-        for (let i = 0; i < limits.length; i++) statuses[i] = { remaining: 0, resetMs: wait, retryAfterMs: wait };
-        return { allowed: false, retryAfterMs: wait, blocked: true, limits: statuses };
-      }
+      if (leftMs !== undefined) return blockedResult(limits, leftMs);
     }
 
+    const statuses: LimitStatus[] = new Array(limits.length);
     let allowed = true;
     let retryAfterMs = 0;
     for (let i = 0; i < limits.length; i++) {
@@ -113,43 +113,58 @@ export class MemoryStorage implements RateLimitStorage {
       const status: LimitStatus = { remaining: 0, resetMs: 0, retryAfterMs: 0 };
       statuses[i] = status;
       const state = entry?.[limit.key];
-      if (!WINDOW_ALGORITHMS[limit.algorithm].check(state, now, limit.limit, limit.windowMs, status) && !limit.shadow) {
+      const cost = costs === undefined ? 1 : costs[i];
+      if (!WINDOW_ALGORITHMS[limit.algorithm].check(state, now, limit.limit, limit.windowMs, status, cost)) {
+        if (limit.shadow) continue; // reported, never rejecting
         allowed = false;
         if (status.retryAfterMs > retryAfterMs) retryAfterMs = status.retryAfterMs;
       }
     }
     if (!allowed) {
-      // Nothing is counted: a limit that admitted the hit keeps it in its remaining quota.
-      for (const status of statuses) if (status.retryAfterMs === 0) status.remaining++;
+      // Nothing is counted: a limit that admitted the request keeps its cost in its remaining quota.
+      for (let i = 0; i < limits.length; i++) {
+        if (statuses[i].retryAfterMs === 0) statuses[i].remaining += costs === undefined ? 1 : costs[i];
+      }
     }
     if (request.peek) return { allowed, retryAfterMs, blocked: false, limits: statuses };
 
     if (allowed) {
-      const target = entry ?? this.createEntry(identityKey);
+      // Every limit that admitted records the cost (a shadow limit without room records nothing); a
+      // key named twice records once, as its last recording occurrence (as the Redis script does).
+      let target = entry;
       for (let i = 0; i < limits.length; i++) {
+        if (!records(costs, statuses, i) || recordedLater(limits, costs, statuses, i)) continue;
+        const cost = costs === undefined ? 1 : costs[i];
         const limit = limits[i];
-        if (limit.shadow && statuses[i].retryAfterMs > 0) continue; // a full shadow limit records nothing
         const algorithm = WINDOW_ALGORITHMS[limit.algorithm];
-        const state = algorithm.record(target[limit.key], now, limit.limit, limit.windowMs);
+        target ??= this.createEntry(identityKey);
+        const state = algorithm.record(target[limit.key], now, limit.limit, limit.windowMs, cost);
         target[limit.key] = state;
         keepUntil(target, algorithm.expiresAt(state, limit.windowMs));
       }
       return { allowed, retryAfterMs, blocked: false, limits: statuses };
     }
 
-    // Rejected: each rejecting limit with a block time blocks its scope.
-    let blocked = false;
+    // Rejected: each rejecting (not shadow) limit with a block time blocks its scope, and every
+    // limit of a blocked scope then has no quota until the block ends.
+    let blockedScopes: boolean[] | undefined;
     for (let i = 0; i < limits.length; i++) {
-      const scope = blocks[limits[i].block];
-      if (statuses[i].retryAfterMs === 0 || scope.durationMs <= 0 || limits[i].shadow) continue;
+      const limit = limits[i];
+      const scope = blocks[limit.block];
+      if (statuses[i].retryAfterMs === 0 || limit.shadow || scope.durationMs <= 0) continue;
       const target = entry ?? this.entries.get(identityKey) ?? this.createEntry(identityKey);
       const until = now + scope.durationMs;
       target[scope.key] = { until } satisfies BlockState;
       keepUntil(target, until);
       if (scope.durationMs > retryAfterMs) retryAfterMs = scope.durationMs;
-      blocked = true;
+      (blockedScopes ??= [])[limit.block] = true;
     }
-    return { allowed, retryAfterMs, blocked, limits: statuses };
+    if (blockedScopes === undefined) return { allowed, retryAfterMs, blocked: false, limits: statuses };
+    for (let i = 0; i < limits.length; i++) {
+      const block = limits[i].block;
+      if (blockedScopes[block]) rejectFor(statuses[i], blocks[block].durationMs);
+    }
+    return { allowed, retryAfterMs, blocked: true, limits: statuses };
   }
 
   reset(identityKey: string): void {
@@ -260,4 +275,22 @@ function wholeOption(value: number | undefined, name: string, fallback: number):
   throw new InvalidRateLimitConfigError(
     `Invalid MemoryStorage option "${name}": ${String(value)} is not a whole number >= 1.`,
   );
+}
+
+/** Whether limit `i` of an admitted request records its cost: it admitted, with a cost above 0. */
+function records(costs: readonly number[] | undefined, statuses: readonly LimitStatus[], i: number): boolean {
+  return statuses[i].retryAfterMs === 0 && (costs === undefined || costs[i] > 0);
+}
+
+/** Whether a later limit of the request records on the same key as limit `i` (then it alone does). */
+function recordedLater(
+  limits: readonly LimitCheck[],
+  costs: readonly number[] | undefined,
+  statuses: readonly LimitStatus[],
+  i: number,
+): boolean {
+  for (let j = i + 1; j < limits.length; j++) {
+    if (limits[j].key === limits[i].key && records(costs, statuses, j)) return true;
+  }
+  return false;
 }
