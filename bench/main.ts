@@ -17,6 +17,7 @@ import { summarize, type Cell } from './harness/summary.js';
 import { VariantProcess } from './harness/variant-process.js';
 import type { GuardMicroResults } from './micro/guard.micro.js';
 import type { MicroResults } from './micro/memory-storage.micro.js';
+import type { RedisCpuResults } from './micro/redis-script.micro.js';
 import { profileMarkdown, summarizeProfile } from './profile/cpu-profile.js';
 import { describeMachine } from './report/machine.js';
 import { ratiosSvg } from './report/ratios.svg.js';
@@ -189,6 +190,7 @@ async function main(): Promise<void> {
     summaries: summarize(cells),
     micro: options.micro ? runMicro<MicroResults>('memory-storage.micro.js', options) : undefined,
     guardMicro: options.micro ? runMicro<GuardMicroResults>('guard.micro.js', options) : undefined,
+    redisCpu: options.micro ? runMicro<RedisCpuResults>('redis-script.micro.js', options) : undefined,
     profiles: options.profile ? profileSummaries(options) : undefined,
   };
   run.elapsed = (Date.now() - started) / 1000;

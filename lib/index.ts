@@ -2,6 +2,7 @@ export { RateLimitModule } from './rate-limit.module.js';
 export type { RateLimitModuleExtras } from './rate-limit.module-definition.js';
 export { RateLimitGuard } from './rate-limit.guard.js';
 export { RateLimitService } from './rate-limit.service.js';
+export type { RateLimitCall } from './rate-limit.service.js';
 export { RateLimitHealthIndicator } from './rate-limit.health.js';
 export type { RateLimitHealthDetails, RateLimitHealthOptions, RateLimitHealthResult } from './rate-limit.health.js';
 export type { DecisionKind, RateLimitDecision, ScopeDecision } from './observability/index.js';
@@ -26,16 +27,20 @@ export {
 
 export { RateLimit, SkipRateLimit } from './decorators/index.js';
 export type {
+  CompiledCost,
   CompiledLimit,
   CompiledRule,
+  CostFunction,
+  LimitPlan,
   PatternRules,
+  PlanCostFunction,
   RateLimitInfo,
   RouteRateLimit,
   Rule,
   RuleList,
   RuleSource,
 } from './rules/index.js';
-export type { LimitInfo } from './headers/index.js';
+export type { DraftPolicy, LimitInfo } from './headers/index.js';
 export { requestOf } from './contexts/index.js';
 export type { ContextKind, PatternScope } from './contexts/index.js';
 export { ClientIpAuth, createJwtAuth, JwtAuth, SessionAuth } from './auth/index.js';

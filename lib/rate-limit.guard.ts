@@ -6,6 +6,7 @@ import type { Identity } from './auth/rate-limit-auth.interface.js';
 import type { ContextKind } from './contexts/context-kind.interface.js';
 import { contextKindOf } from './contexts/contexts.js';
 import { InvalidRateLimitConfigError } from './errors/invalid-rate-limit-config.error.js';
+import type { DraftPolicy } from './headers/rate-limit-headers.js';
 import type { ResolvedRateLimitOptions } from './rate-limit.options.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { InjectRateLimitIdentify, InjectRateLimitPatterns, InjectRateLimitSettings } from './rate-limit.tokens.js';
@@ -52,20 +53,37 @@ export class RateLimitGuard implements CanActivate {
     if (lists.length === 0) return true;
 
     // Synchronous end to end when auth and storage are (ClientIpAuth, MemoryStorage): no promise per request.
-    return andThen(this.identify(context, kind), (identity) => {
-      if (skip?.has(identity.group)) return true;
-      const method = kind.method(context, request);
-      if (kind.patterns === 'once-per-request') {
-        const limit = (some: readonly RuleList[]) =>
-          this.limitRules(identity, this.selectRules(some, identity, method), context);
-        return andThen(this.patternHits.limit(request, lists, limit), (info) =>
-          info === undefined ? true : this.respond(context, info, kind),
-        );
-      }
-      const rules = this.selectRules(lists, identity, method);
-      if (rules.length === 0) return true;
-      return andThen(this.service.limit(identity, rules, false, context), (info) => this.respond(context, info, kind));
-    });
+    const identity = this.identify(context, kind);
+    return isPromise(identity)
+      ? identity.then((known) => this.limitCall(context, kind, request, lists, skip, known))
+      : this.limitCall(context, kind, request, lists, skip, identity);
+  }
+
+  /** The steps after identification: select each list's rule, count, respond. */
+  private limitCall(
+    context: ExecutionContext,
+    kind: ContextKind,
+    request: any,
+    lists: readonly RuleList[],
+    skip: ReadonlySet<string> | undefined,
+    identity: Required<Identity>,
+  ): boolean | Promise<boolean> {
+    if (skip?.has(identity.group)) return true;
+    const method = kind.method(context, request);
+    if (kind.patterns === 'once-per-request') {
+      const limit = (some: readonly RuleList[]) =>
+        this.limitRules(identity, this.selectRules(some, identity, method), context);
+      return andThen(this.patternHits.limit(request, lists, limit), (info) =>
+        info === undefined ? true : this.respond(context, info, kind),
+      );
+    }
+    const rules = this.selectRules(lists, identity, method);
+    if (rules.length === 0) return true;
+    const plan = this.service.planFor(rules);
+    const info = this.service.limitByPlan(identity, plan, false, context);
+    return isPromise(info)
+      ? info.then((outcome) => this.respond(context, outcome, kind, plan.policy))
+      : this.respond(context, info, kind, plan.policy);
   }
 
   /** A context type no `ContextKind` handles (a custom transport): passes, unless its handler is decorated. */
@@ -87,14 +105,18 @@ export class RateLimitGuard implements CanActivate {
     return rules.length === 0 ? undefined : this.service.limit(identity, rules, false, context);
   }
 
-  /** Writes the rate-limit headers; a rejected call (unless `dryRun`) gets `onBlocked`, then the rejection. */
+  /**
+   * Writes the rate-limit headers (`policy`: the draft policy of `info.limits` when known); a
+   * rejected call (unless `dryRun`) gets `onBlocked`, then the rejection.
+   */
   protected respond(
     context: ExecutionContext,
     info: RateLimitInfo,
     kind: ContextKind = contextKindOf(context)!,
+    policy?: DraftPolicy,
   ): boolean | Promise<boolean> {
     const rejected = !info.allowed && !this.settings.dryRun;
-    kind.writeHeaders(context, this.settings.headers, info.limits, rejected ? info.retryAfter : undefined);
+    kind.writeHeaders(context, this.settings.headers, info.limits, rejected ? info.retryAfter : undefined, policy);
     if (!rejected) return true;
     return andThen(this.onBlocked(context, info), () =>
       andThen(kind.rejection(info.retryAfter), (rejection) => {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional, type ExecutionContext } from '@nestjs/com
 import type { IdentifyFunction } from './auth/identify.js';
 import { checkIdentity, type ResolvedIdentity } from './auth/identity.js';
 import type { Identity } from './auth/rate-limit-auth.interface.js';
+import { InvalidRateLimitConfigError } from './errors/invalid-rate-limit-config.error.js';
 import type { DecisionRecorder } from './observability/decision-recorder.js';
 import type { ResolvedRateLimitOptions } from './rate-limit.options.js';
 import { wsConnectionContext } from './contexts/ws.context.js';
@@ -11,14 +12,25 @@ import {
   RATE_LIMIT_SETTINGS,
   RATE_LIMIT_STORAGE,
 } from './rate-limit.tokens.js';
-import { LimitPlans, report } from './rules/limit-plan.js';
+import { costsOf, LimitPlans, report, type LimitPlan } from './rules/limit-plan.js';
 import type { RateLimitInfo } from './rules/rate-limit-info.interface.js';
-import { validateRules, type CompiledRule } from './rules/rule-compiler.js';
+import { checkCost, validateRules, type CompiledRule } from './rules/rule-compiler.js';
 import { RuleList } from './rules/rule-list.js';
 import type { Rule } from './rules/rule.interface.js';
-import type { RateLimitStorage } from './storage/rate-limit-storage.interface.js';
+import type { ConsumeResult, RateLimitStorage } from './storage/rate-limit-storage.interface.js';
 import { identityKey } from './utils/keys.js';
-import { andThen, type MaybePromise } from './utils/maybe-promise.js';
+import { andThen, isPromise, type MaybePromise } from './utils/maybe-promise.js';
+
+/** Where a `RateLimitService` call counts, and how many hits: `consume(identity, { scope, cost }, ...rules)`. */
+export interface RateLimitCall {
+  /** The counting scope: calls with the same scope share counters (as a string scope argument). */
+  scope: string;
+  /**
+   * Hits this call counts in each limit of the selected rule, a whole number >= 0; replaces the
+   * rules' `cost`. Default: the rule's `cost` (1 unless the rule says otherwise).
+   */
+  cost?: number;
+}
 
 /**
  * Rate limiting outside guarded handlers (queues, CLI jobs, WebSocket connections) with the
@@ -39,15 +51,17 @@ export class RateLimitService {
 
   /**
    * Counts one hit of `identity` in `scope` against `rules` (first rule for the identity's group,
-   * as in the config) and returns the outcome; nothing is counted when it is rejected.
+   * as in the config) and returns the outcome; nothing is counted when it is rejected. Give
+   * `{ scope, cost }` instead of the scope to count `cost` hits (a rule's own `cost` counts too).
    * @example `const { allowed, retryAfter } = await service.consume({ user: id }, 'export-job', { hour: 5 })`
+   * @example `await service.consume({ user: id }, { scope: 'export-rows', cost: rows.length }, { hour: 10_000 })`
    */
-  consume(identity: Identity, scope: string, ...rules: Rule[]): Promise<RateLimitInfo> {
+  consume(identity: Identity, scope: string | RateLimitCall, ...rules: Rule[]): Promise<RateLimitInfo> {
     return this.run(identity, scope, rules, false);
   }
 
-  /** Like `consume`, but only reports whether a hit would be admitted; counts nothing. */
-  check(identity: Identity, scope: string, ...rules: Rule[]): Promise<RateLimitInfo> {
+  /** Like `consume`, but only reports whether the hit(s) would be admitted; counts nothing. */
+  check(identity: Identity, scope: string | RateLimitCall, ...rules: Rule[]): Promise<RateLimitInfo> {
     return this.run(identity, scope, rules, true);
   }
 
@@ -86,11 +100,21 @@ export class RateLimitService {
   }
 
   /**
-   * Checks and (unless `peek`) counts one hit of `identity` against the limits of `rules` (compiled
-   * rules, as `RateLimitGuard.selectRules` returns them), in one storage call. Rules without limits
-   * are ignored; with no limit at all the hit is allowed. Answers synchronously when the storage
-   * does (MemoryStorage), else with a promise. Every counted call (not a peek) goes to the metrics
-   * and `onDecision`, with `context` (the guard's call; the module's `dryRun` applies to those only).
+   * What one combination of selected rules (as `RateLimitGuard.selectRules` returns them) asks of
+   * the storage: built on first use of the combination, then cached.
+   */
+  planFor(rules: readonly CompiledRule[]): LimitPlan {
+    return this.plans.planFor(rules);
+  }
+
+  /**
+   * Checks and (unless `peek`) counts one request of `identity` against the limits of `rules`
+   * (compiled rules, as `RateLimitGuard.selectRules` returns them), in one storage call. Rules
+   * without limits are ignored; with no limit at all the request is allowed. `context` is what the
+   * rules' cost functions are called with. Answers synchronously when the storage and the cost
+   * functions do (MemoryStorage, number costs), else with a promise. Every counted call (not a
+   * peek) goes to the metrics and `onDecision`, with `context` (the guard's call; the module's
+   * `dryRun` applies to those only).
    */
   limit(
     identity: ResolvedIdentity,
@@ -98,26 +122,66 @@ export class RateLimitService {
     peek = false,
     context?: ExecutionContext,
   ): MaybePromise<RateLimitInfo> {
-    const plan = this.plans.planFor(rules);
+    return this.limitByPlan(identity, this.plans.planFor(rules), peek, context);
+  }
+
+  /** `limit` with the plan of the rules (`planFor(rules)`) already at hand. */
+  limitByPlan(
+    identity: ResolvedIdentity,
+    plan: LimitPlan,
+    peek = false,
+    context?: ExecutionContext,
+  ): MaybePromise<RateLimitInfo> {
+    if (plan.costFunctions === undefined) return this.count(identity, plan, peek, plan.costs, context);
+    return andThen(costsOf(plan, context), (costs) => this.count(identity, plan, peek, costs, context));
+  }
+
+  private count(
+    identity: ResolvedIdentity,
+    plan: LimitPlan,
+    peek: boolean,
+    costs: readonly number[] | undefined,
+    context: ExecutionContext | undefined,
+  ): MaybePromise<RateLimitInfo> {
     if (plan.checks.length === 0) return { identity, allowed: true, retryAfter: 0, blocked: false, limits: [] };
     const answer = this.storage.consume({
       identityKey: identityKey(this.settings.keyPrefix, identity.user, identity.namespace),
       limits: plan.checks,
       blocks: plan.blocks,
       peek,
+      costs,
     });
-    return andThen(answer, (result) => {
-      const info = report(identity, plan, result);
-      if (this.decisions !== null && !peek) this.decisions.record(plan, result, info, context);
-      return info;
-    });
+    if (isPromise(answer)) return answer.then((result) => this.reported(identity, plan, result, peek, context));
+    return this.reported(identity, plan, answer, peek, context);
   }
 
-  private run(identity: Identity, scope: string, rules: Rule[], peek: boolean): Promise<RateLimitInfo> {
+  /** The outcome of a storage answer, recorded for the metrics and `onDecision` unless it was a peek. */
+  private reported(
+    identity: ResolvedIdentity,
+    plan: LimitPlan,
+    result: ConsumeResult,
+    peek: boolean,
+    context: ExecutionContext | undefined,
+  ): RateLimitInfo {
+    const info = report(identity, plan, result);
+    if (this.decisions !== null && !peek) this.decisions.record(plan, result, info, context);
+    return info;
+  }
+
+  private run(identity: Identity, call: string | RateLimitCall, rules: Rule[], peek: boolean): Promise<RateLimitInfo> {
     try {
+      const { scope, cost } = typeof call === 'object' && call !== null ? call : { scope: call, cost: undefined };
+      if (typeof scope !== 'string') {
+        throw new InvalidRateLimitConfigError(
+          `Invalid RateLimitService scope ${JSON.stringify(scope)}: expected a string or { scope: string, cost?: number }.`,
+        );
+      }
+      if (cost !== undefined) checkCost(cost, `"cost" of a RateLimitService call in scope "${scope}"`);
       const checked = checkIdentity(identity, 'RateLimitService: the identity given');
       const rule = this.scopeList(scope, rules).select(checked.group, '*');
-      return Promise.resolve(this.limit(checked, rule ? [rule] : [], peek));
+      const plan = this.plans.planFor(rule ? [rule] : []);
+      const costs = cost === undefined ? plan.costs : cost === 1 ? undefined : plan.checks.map(() => cost);
+      return Promise.resolve(this.count(checked, plan, peek, costs, undefined));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -129,6 +193,12 @@ export class RateLimitService {
     if (known !== undefined && sameRules(known.rules, rules)) return known.list;
     const label = `RateLimitService scope "${scope}"`;
     validateRules(rules, label);
+    const withFunction = rules.findIndex((rule) => typeof rule.cost === 'function');
+    if (withFunction !== -1) {
+      throw new InvalidRateLimitConfigError(
+        `Invalid "cost" in rule ${withFunction} of ${label}: a RateLimitService call has no ExecutionContext to call a cost function with; give the cost of the call instead: consume(identity, { scope, cost }, ...rules).`,
+      );
+    }
     const list = new RuleList({ kind: 'service', id: scope, label }, rules, this.settings);
     this.scopes.set(scope, { rules, list });
     return list;

@@ -3,6 +3,7 @@ import { SCENARIOS, type ScenarioName } from '../harness/scenarios.js';
 import type { Summary } from '../harness/summary.js';
 import type { GuardMicroResults } from '../micro/guard.micro.js';
 import type { MicroResults } from '../micro/memory-storage.micro.js';
+import type { RedisCpuResults } from '../micro/redis-script.micro.js';
 import { VARIANT_LABELS, type PlatformName, type VariantName } from '../variants/variants.js';
 import type { Machine } from './machine.js';
 
@@ -17,6 +18,7 @@ export interface RunResults {
   summaries: Summary[];
   micro?: MicroResults;
   guardMicro?: GuardMicroResults;
+  redisCpu?: RedisCpuResults;
   /** Markdown of the CPU profile summaries, with `--profile`. */
   profiles?: string;
 }
@@ -110,6 +112,18 @@ function targets(run: RunResults): TargetRow[] {
       },
     );
   }
+  if (run.redisCpu) {
+    const maximum: Record<string, number> = { 'fixed-window': 1.5, gcra: 1.5, 'sliding-window': 2.5 };
+    for (const row of run.redisCpu.algorithms.filter(
+      (row) => row.algorithm !== undefined && row.identities === run.redisCpu!.identities,
+    )) {
+      rows.push({
+        target: `redis-server CPU per call, 3 ${row.algorithm} limits <= ${maximum[row.algorithm!]}x the reference script`,
+        measured: `${fixed(row.ratio)}x (${fixed(row.usecPerCall)} µs against ${fixed(run.redisCpu.reference.usecPerCall)} µs)`,
+        met: check(row.ratio, (v) => v <= maximum[row.algorithm!]),
+      });
+    }
+  }
   if (micro) {
     rows.push(
       {
@@ -126,6 +140,11 @@ function targets(run: RunResults): TargetRow[] {
         target: 'MemoryStorage <= 150 bytes of heap per tracked key-limit',
         measured: `${fixed(micro.bytesPerKeyLimit, 0)} bytes`,
         met: check(micro.bytesPerKeyLimit, (v) => v <= 150),
+      },
+      {
+        target: 'MemoryStorage <= 200 bytes of heap per identity with one limit',
+        measured: `${fixed(micro.bytesPerIdentity, 0)} bytes`,
+        met: check(micro.bytesPerIdentity, (v) => v <= 200),
       },
     );
   }
@@ -232,7 +251,8 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
     '- Micro-benchmark (`bench/micro/memory-storage.micro.ts`, tinybench, `node --expose-gc`): `MemoryStorage.consume` ' +
       'with the `ConsumeRequest` that `RateLimitService.limit` builds for one rule with 3 limits, for one hot key and ' +
       'across 100,000 keys (all tracked before timing), and the same through `RateLimitService.limit`; heap per ' +
-      'key-limit is the `heapUsed` growth after tracking 100,000 keys x 3 limits, after forced GCs.',
+      'key-limit is the `heapUsed` growth after tracking 100,000 keys x 3 limits, after forced GCs, and heap per ' +
+      'identity the same with one limit per identity.',
     '',
     '## Caveats',
     '',
@@ -283,6 +303,30 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
       `| \`RateLimitService.limit\` (engine + storage), 1 hot key | ${fixed(micro.serviceHotNs, 0)} ns |`,
       `| \`RateLimitService.limit\` (engine + storage), ${micro.keys.toLocaleString('en')} keys | ${fixed(micro.serviceKeysNs, 0)} ns |`,
       `| heap per tracked key-limit (${micro.keys.toLocaleString('en')} keys x ${micro.limitsPerKey} limits) | ${fixed(micro.bytesPerKeyLimit, 0)} bytes |`,
+      `| heap per identity with one limit (${micro.keys.toLocaleString('en')} identities) | ${fixed(micro.bytesPerIdentity, 0)} bytes |`,
+      '',
+    );
+  }
+  if (run.redisCpu) {
+    const { redisCpu } = run;
+    const line = (row: RedisCpuResults['reference']) =>
+      `| ${row.name} | ${fixed(row.usecPerCall)} | ${fixed(row.ratio)}x | ${Math.round(row.requestsPerCore).toLocaleString('en')} |`;
+    sections.push(
+      '## Redis CPU per call (redis-server, `INFO commandstats`)',
+      '',
+      `\`bench/micro/redis-script.micro.ts\`: redis-server ${redisCpu.redisVersion}'s own µs per EVALSHA ` +
+        `(usec_per_call), ${redisCpu.calls.toLocaleString('en')} calls a case through one ioredis client, 100 in flight, ` +
+        `3 stacked limits (second, minute, hour, 10^9 each) on ${redisCpu.identities} identity hashes unless said ` +
+        `otherwise; the cases run interleaved in ${redisCpu.rounds} rounds and each shows its lowest round (the machine is ` +
+        'shared). The reference script runs only the commands a request needs of Redis. "Requests per core" = 10^6 / µs: ' +
+        'limited requests one Redis core can serve per second at this script cost alone (network and command dispatch ' +
+        'outside the script not included).',
+      '',
+      '| script | µs per call | to the reference | requests per core per second |',
+      '|---|---:|---:|---:|',
+      line(redisCpu.reference),
+      ...redisCpu.algorithms.map(line),
+      line(redisCpu.incr),
       '',
     );
   }

@@ -8,29 +8,60 @@ export type Algorithm = 'fixed-window' | 'sliding-window' | 'gcra';
 export interface LimitStatus {
   /**
    * Hits this limit still admits after this request: 0 when this limit rejects it; when it was
-   * admitted (or peeked), what is left once it is counted; when another limit rejected it (nothing
-   * counted), what is left without it.
+   * admitted (or peeked), what is left once its cost is counted; when another limit rejected it
+   * (nothing counted), what is left without it.
    */
   remaining: number;
   /** ms until this limit gives more quota (window reset, oldest hit expiring, next GCRA token). */
   resetMs: number;
   /** ms until a request would be admitted by this limit; 0 when it admits now. */
   retryAfterMs: number;
+  /**
+   * True when the storage did not read this limit (the identity is blocked in another scope, so the
+   * request was answered without it): the other fields mean nothing, and headers leave it out.
+   */
+  unknown?: boolean;
 }
 
 /**
- * One counting algorithm over one key, as two steps on a state object it owns. `check` decides and
- * records nothing (it may drop parts of the state that have expired); `record` is called only when
- * every limit of the request admitted (all-or-nothing). Times are whole-ms timestamps from the
- * storage's clock, `windowMs` a whole number of ms >= 1; reported durations are whole ms, rounded up.
- * Each algorithm's file documents the exact semantics that every storage must reproduce.
+ * One counting algorithm over one key, in TypeScript (for MemoryStorage) and in Lua (a fragment of
+ * the Redis script), side by side in the algorithm's file so that both make the same decisions.
+ *
+ * TypeScript: two steps on a state object the algorithm owns. `check` decides and records nothing
+ * (it may drop parts of the state that have expired); `record` is called only when the request is
+ * admitted (all-or-nothing), with a cost >= 1. Times are whole-ms timestamps from the storage's
+ * clock, `windowMs` a whole number of ms >= 1, `cost` a whole number of hits >= 0 (default 1);
+ * reported durations are whole ms, rounded up. A limit of 0, or a cost above the limit, is rejected
+ * with `windowMs` (it can never be admitted). Each algorithm's file documents the exact semantics.
  */
 export interface WindowAlgorithm<State = unknown> {
   readonly name: Algorithm;
-  /** Whether one more hit is admitted now; writes remaining/reset/retry into `status`. */
-  check(state: State | undefined, now: number, limit: number, windowMs: number, status: LimitStatus): boolean;
-  /** Records one admitted hit and returns the state to keep (the same object, updated, when it exists). */
-  record(state: State | undefined, now: number, limit: number, windowMs: number): State;
+  /** Whether `cost` more hits are admitted now; writes remaining/reset/retry into `status`. */
+  check(
+    state: State | undefined,
+    now: number,
+    limit: number,
+    windowMs: number,
+    status: LimitStatus,
+    cost?: number,
+  ): boolean;
+  /** Records `cost` (>= 1) admitted hits; returns the state to keep (the same object, updated, when it exists). */
+  record(state: State | undefined, now: number, limit: number, windowMs: number, cost?: number): State;
   /** The ms timestamp from which the state holds nothing (it can be dropped). */
   expiresAt(state: State, windowMs: number): number;
+  /**
+   * The same algorithm as a Lua fragment of the Redis script (`lib/storage/redis.script.ts`), run
+   * once per limit. Its state is two hash fields, `v1` and `v2` (their stored values: strings, or
+   * false when absent), the other locals in scope are `now`, `limit` (>= 1), `window` and `cost`
+   * (0..limit), whole numbers. It sets `ok`, `rem`, `reset`, `retry` (as `check` fills
+   * `LimitStatus`) and, when `ok` and `cost > 0`, `n1` and `n2` (the fields' new values, nil when
+   * unchanged; numbers are written by Redis, not formatted in Lua) and `exp` (the ms timestamp from
+   * which the state is dead), as `record` then `expiresAt`.
+   */
+  readonly lua: string;
+  /**
+   * Lua that reads `v`, the state as earlier versions of the script kept it (one text field), into
+   * `v1` and `v2`: run once per identity hash written before an upgrade.
+   */
+  readonly luaUpgrade: string;
 }

@@ -1,5 +1,5 @@
 import type { WindowAlgorithm } from './algorithm.interface.js';
-import { rejectFor } from './limit-status.js';
+import { neverAdmits, rejectFor } from './limit-status.js';
 
 /** The window of one key. */
 export interface FixedWindowState {
@@ -11,39 +11,40 @@ export interface FixedWindowState {
 
 /**
  * Fixed window opened by the first admitted hit (asgi-ratelimit's Redis backend). Exact semantics,
- * which every storage reproduces (the Redis script included):
+ * which every storage reproduces (the Lua below is the Redis script's):
  *
- * - The window is open while `now < resetAt`. A hit admitted when no window is open opens one:
- *   `count = 1`, `resetAt = now + windowMs`; a hit admitted in an open window adds 1 to `count`.
- * - Admitted iff `limit > 0` and (no window is open, or `count < limit`).
- * - `remaining` = `limit - count - 1` after this hit (`limit - 1` when it opens a window).
- *   `resetMs` = `resetAt - now` (`windowMs` when it opens a window).
+ * - The window is open while `now < resetAt`. A request admitted when no window is open opens one:
+ *   `count = cost`, `resetAt = now + windowMs`; one admitted in an open window adds `cost` to `count`.
+ * - Admitted iff `limit > 0`, `cost <= limit` and `count + cost <= limit` (`count` 0 when no window
+ *   is open). A cost of 0 records nothing (it opens no window).
+ * - `remaining` = `limit - count - cost` after this request. `resetMs` = `resetAt - now`
+ *   (`windowMs` when no window is open).
  * - Rejected: `retryAfterMs = resetMs = resetAt - now` (>= 1 ms with whole-ms times). A limit of 0
- *   rejects with `windowMs`. Durations are whole ms, rounded up.
- * - The state can be dropped from `resetAt`.
+ *   or a cost above the limit rejects with `windowMs`, whatever the state.
+ * - The state can be dropped from `resetAt`. Stored in Redis as two fields, `count` and `resetAt`.
  */
 export const fixedWindow: WindowAlgorithm<FixedWindowState> = {
   name: 'fixed-window',
 
-  check(state, now, limit, windowMs, status) {
-    if (limit <= 0) return rejectFor(status, windowMs);
+  check(state, now, limit, windowMs, status, cost = 1) {
+    if (neverAdmits(limit, cost)) return rejectFor(status, windowMs);
     const open = state !== undefined && now < state.resetAt;
     const resetMs = open ? Math.ceil(state.resetAt - now) : windowMs;
     const count = open ? state.count : 0;
-    if (count >= limit) return rejectFor(status, resetMs);
-    status.remaining = limit - count - 1;
+    if (count + cost > limit) return rejectFor(status, resetMs);
+    status.remaining = limit - count - cost;
     status.resetMs = resetMs;
     status.retryAfterMs = 0;
     return true;
   },
 
-  record(state, now, _limit, windowMs) {
-    if (state === undefined) return { count: 1, resetAt: now + windowMs };
+  record(state, now, _limit, windowMs, cost = 1) {
+    if (state === undefined) return { count: cost, resetAt: now + windowMs };
     if (now >= state.resetAt) {
-      state.count = 1;
+      state.count = cost;
       state.resetAt = now + windowMs;
     } else {
-      state.count++;
+      state.count += cost;
     }
     return state;
   },
@@ -51,4 +52,21 @@ export const fixedWindow: WindowAlgorithm<FixedWindowState> = {
   expiresAt(state) {
     return state.resetAt;
   },
+
+  // v1 = count, v2 = resetAt: one number written per hit (resetAt only when a window opens).
+  lua: `
+local count, resetAt = 0, 0
+if v1 then
+  resetAt = v2 + 0
+  if now < resetAt then count = v1 + 0 end
+end
+if now < resetAt then reset = resetAt - now else resetAt, reset = now + window, window end
+if count + cost <= limit then
+  ok, rem, retry = true, limit - count - cost, 0
+  n1, exp = count + cost, resetAt
+  if count == 0 then n2 = resetAt end
+else
+  ok, rem, retry = false, 0, reset
+end`,
+  luaUpgrade: `v1, v2 = string.match(v, '^(%S+) (%S+)$')`,
 };

@@ -1,5 +1,5 @@
 import type { WindowAlgorithm } from './algorithm.interface.js';
-import { rejectFor } from './limit-status.js';
+import { neverAdmits, rejectFor } from './limit-status.js';
 
 /** Limits up to this many hits per window keep one entry per admitted millisecond: exact. */
 export const SLIDING_WINDOW_EXACT_LIMIT = 1000;
@@ -51,23 +51,25 @@ function recordTime(hits: readonly number[], now: number, limit: number, windowM
 }
 
 /**
- * Sliding window: a hit is admitted only if fewer than `limit` hits are live, so no interval of
- * `windowMs` ever holds more than `limit` admitted hits. Exact semantics, which every storage
- * reproduces (the Redis script included); times are whole ms:
+ * Sliding window: a request is admitted only if the live hits plus its cost are at most `limit`, so
+ * no interval of `windowMs` ever holds more than `limit` admitted hits. Exact semantics, which every
+ * storage reproduces (the Lua below is the Redis script's); times are whole ms:
  *
  * - The state is a list of `(at, count)` pairs, oldest first, `at` strictly increasing.
  * - A pair is live at `now` while `at + windowMs > now`: with bucket `b = 1`, a hit at `t` counts
  *   in `[t, t + windowMs)` exactly. Dead pairs are dropped from the front before anything else.
- * - Admitted iff `limit > 0` and the live count (sum of live counts) is below `limit`.
- * - A hit admitted at `now` is recorded at `at = max(ceil(now / b) * b, newest pair's at)`, with the
- *   bucket `b = 1` ms when `limit <= 1000`, else `b = max(1, ceil(windowMs / 1000))` ms. If the newest
- *   pair has that `at`, its count grows by 1; otherwise the pair `(at, 1)` is appended.
- * - `remaining` = `limit - live - 1` after this hit. `resetMs` = until the oldest live hit leaves:
- *   `oldest.at + windowMs - now`, where the oldest is this hit's `at` when no hit is live.
+ * - Admitted iff `limit > 0`, `cost <= limit` and `live + cost <= limit` (`live`: the sum of live counts).
+ * - `cost` hits admitted at `now` are recorded at `at = max(ceil(now / b) * b, newest pair's at)`, with
+ *   the bucket `b = 1` ms when `limit <= 1000`, else `b = max(1, ceil(windowMs / 1000))` ms. If the
+ *   newest pair has that `at`, its count grows by `cost`; otherwise `(at, cost)` is appended. A cost
+ *   of 0 records nothing.
+ * - `remaining` = `limit - live - cost` after this request. `resetMs` = until the oldest live hit
+ *   leaves: `oldest.at + windowMs - now`, where the oldest is this request's `at` when none is live.
  * - Rejected: `retryAfterMs = resetMs` = `at + windowMs - now` of the first pair (from the oldest)
- *   at which the running count reaches `live - limit + 1`: the oldest pair, unless the limit was
- *   lowered. Always >= 1 ms. A limit of 0 rejects with `windowMs`.
- * - The state can be dropped from the newest pair's `at + windowMs`.
+ *   at which the running count reaches `live + cost - limit`. Always >= 1 ms. A limit of 0 or a cost
+ *   above the limit rejects with `windowMs`.
+ * - The state can be dropped from the newest pair's `at + windowMs`. Stored in Redis as two fields:
+ *   `total`, and the pairs (live as of the last write) as little-endian doubles.
  *
  * Approximation: with `b > 1` (limits above 1000) a hit counts as if it happened up to `b - 1` ms
  * later, so it stays live for between `windowMs` and `windowMs + b - 1` ms. This never admits more
@@ -78,27 +80,27 @@ function recordTime(hits: readonly number[], now: number, limit: number, windowM
 export const slidingWindow: WindowAlgorithm<SlidingWindowState> = {
   name: 'sliding-window',
 
-  check(state, now, limit, windowMs, status) {
-    if (limit <= 0) return rejectFor(status, windowMs);
+  check(state, now, limit, windowMs, status, cost = 1) {
+    if (neverAdmits(limit, cost)) return rejectFor(status, windowMs);
     if (state !== undefined) expire(state, now, windowMs);
     const live = state === undefined ? 0 : state.total;
-    if (live < limit) {
+    if (live + cost <= limit) {
       const oldest = live > 0 ? state!.hits[state!.head] : recordTime(state?.hits ?? [], now, limit, windowMs);
-      status.remaining = limit - live - 1;
+      status.remaining = limit - live - cost;
       status.resetMs = Math.ceil(oldest + windowMs - now);
       status.retryAfterMs = 0;
       return true;
     }
-    // Admitted again once `live - limit + 1` of the live hits have left the window.
+    // Admitted again once `live + cost - limit` of the live hits have left the window.
     const { hits, head } = state!;
-    let leaving = live - limit + 1;
+    let leaving = live + cost - limit;
     let i = head;
     while ((leaving -= hits[i + 1]) > 0) i += 2;
     return rejectFor(status, Math.ceil(hits[i] + windowMs - now));
   },
 
-  record(state, now, limit, windowMs) {
-    if (state === undefined) return { hits: [recordTime([], now, limit, windowMs), 1], head: 0, total: 1 };
+  record(state, now, limit, windowMs, cost = 1) {
+    if (state === undefined) return { hits: [recordTime([], now, limit, windowMs), cost], head: 0, total: cost };
     expire(state, now, windowMs);
     const { hits } = state;
     const at = recordTime(hits, now, limit, windowMs);
@@ -106,15 +108,58 @@ export const slidingWindow: WindowAlgorithm<SlidingWindowState> = {
       // Every pair is dead: reuse the array from the start.
       hits.length = 2;
       hits[0] = at;
-      hits[1] = 1;
+      hits[1] = cost;
       state.head = 0;
-    } else if (hits[hits.length - 2] === at) hits[hits.length - 1]++;
-    else hits.push(at, 1);
-    state.total++;
+    } else if (hits[hits.length - 2] === at) hits[hits.length - 1] += cost;
+    else hits.push(at, cost);
+    state.total += cost;
     return state;
   },
 
   expiresAt(state, windowMs) {
     return state.hits.length === 0 ? 0 : state.hits[state.hits.length - 2] + windowMs;
   },
+
+  // v1 = total, v2 = the pairs as little-endian doubles (16 bytes a pair): a hit reads the dead
+  // prefix, the oldest live pair and the newest one, and formats one number.
+  lua: `
+local b = 1
+if limit > ${SLIDING_WINDOW_EXACT_LIMIT} then b = math.max(1, math.ceil(window / ${SLIDING_WINDOW_BUCKETS})) end
+local at = math.ceil(now / b) * b
+local live, pos, size, oldest = 0, 1, 0, nil
+if v1 then
+  live, size = v1 + 0, #v2
+  while pos < size do
+    local t, c = struct.unpack('<dd', v2, pos)
+    if t + window > now then oldest = t break end
+    live, pos = live - c, pos + 16
+  end
+end
+if live + cost <= limit then
+  if live == 0 then oldest = at end
+  ok, rem, reset, retry = true, limit - live - cost, oldest + window - now, 0
+  if live == 0 then n2 = struct.pack('<dd', at, cost)
+  else
+    local t, c = struct.unpack('<dd', v2, size - 15)
+    if t >= at then n2, at = string.sub(v2, pos, size - 16) .. struct.pack('<dd', t, c + cost), t
+    elseif pos > 1 then n2 = string.sub(v2, pos) .. struct.pack('<dd', at, cost)
+    else n2 = v2 .. struct.pack('<dd', at, cost) end
+  end
+  n1, exp = live + cost, at + window
+else
+  local leaving = live + cost - limit
+  while true do
+    local t, c = struct.unpack('<dd', v2, pos)
+    leaving = leaving - c
+    if leaving <= 0 then retry = t + window - now break end
+    pos = pos + 16
+  end
+  ok, rem, reset = false, 0, retry
+end`,
+  // Earlier versions: '<total> <at> <count> <at> <count> ...' in one text field.
+  luaUpgrade: `
+local total, rest = string.match(v, '^(%S+)(.*)$')
+local list = {}
+for t, c in string.gmatch(rest, ' (%S+) (%S+)') do list[#list + 1] = struct.pack('<dd', tonumber(t), tonumber(c)) end
+v1, v2 = total, table.concat(list)`,
 };

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { HeadersMode, LimitInfo } from '../headers/rate-limit-headers.js';
+import type { DraftPolicy, HeadersMode, LimitInfo } from '../headers/rate-limit-headers.js';
 import type { MaybePromise } from '../utils/maybe-promise.js';
 
 /**
@@ -28,9 +28,16 @@ export interface ContextKind {
   method(context: ExecutionContext, request: any): string;
   /**
    * Writes the rate-limit headers of `mode` for `limits` where a response exists, and `Retry-After`
-   * when `retryAfter` (seconds) is given.
+   * when `retryAfter` (seconds) is given. `policy`, when given, is `draftPolicy(limits)` (cached with
+   * the limit plan): pass it on to `writeRateLimitHeaders`.
    */
-  writeHeaders(context: ExecutionContext, mode: HeadersMode, limits: readonly LimitInfo[], retryAfter?: number): void;
+  writeHeaders(
+    context: ExecutionContext,
+    mode: HeadersMode,
+    limits: readonly LimitInfo[],
+    retryAfter?: number,
+    policy?: DraftPolicy,
+  ): void;
   /**
    * The exception a rejected call throws, `retryAfter` in whole seconds (a promise of it only
    * while the kind's optional package is still loading).

@@ -1,6 +1,11 @@
 import { HttpException, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import { RateLimitExceededException } from '../errors/rate-limit-exceeded.exception.js';
-import { writeRateLimitHeaders, type HeadersMode, type LimitInfo } from '../headers/rate-limit-headers.js';
+import {
+  writeRateLimitHeaders,
+  type DraftPolicy,
+  type HeadersMode,
+  type LimitInfo,
+} from '../headers/rate-limit-headers.js';
 import { authFailureMessage } from './auth-failure.js';
 import type { ContextKind } from './context-kind.interface.js';
 
@@ -29,9 +34,9 @@ export const httpContext: ContextKind = {
     return request.method;
   },
 
-  writeHeaders(context, mode: HeadersMode, limits: readonly LimitInfo[], retryAfter?: number) {
+  writeHeaders(context, mode: HeadersMode, limits: readonly LimitInfo[], retryAfter?: number, policy?: DraftPolicy) {
     const response = context.switchToHttp().getResponse();
-    writeRateLimitHeaders(response, setHeader, mode, limits);
+    writeRateLimitHeaders(response, setHeader, mode, limits, policy);
     if (retryAfter !== undefined) setHeader(response, 'Retry-After', retryAfter);
   },
 

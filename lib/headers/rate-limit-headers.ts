@@ -16,51 +16,74 @@ export interface LimitInfo {
   remaining: number;
   /** Seconds (rounded up) until this limit gives more quota. */
   reset: number;
+  /**
+   * True when the storage did not read this limit (the identity is blocked in another scope):
+   * `remaining` and `reset` mean nothing, and the `RateLimit` and legacy headers leave it out.
+   */
+  unknown?: boolean;
 }
 
 /** Sets one header on a response of some context kind (see `contexts/`). */
 export type SetHeader = (response: any, name: string, value: string | number) => void;
 
-/** Policy names made unique within one response (`minute`, `minute-2`, ...), as the draft requires. */
-function uniqueNames(limits: readonly LimitInfo[]): string[] {
-  const names = limits.map((limit) => limit.name);
-  for (let i = 1; i < names.length; i++) {
-    let n = 2;
-    while (names.indexOf(names[i]) < i) names[i] = `${limits[i].name}-${n++}`;
+/**
+ * What the draft headers of some applied limits say whatever the counts: built once per
+ * combination of rules (with its limit plan), so a request only formats its counts.
+ */
+export interface DraftPolicy {
+  /** The `RateLimit-Policy` value, e.g. `"minute";q=10;w=60`. */
+  readonly policy: string;
+  /** Per limit, what precedes its remaining count in its `RateLimit` member, e.g. `"minute";r=`. */
+  readonly prefixes: readonly string[];
+}
+
+/** The draft policy of `limits`, policy names made unique (`minute`, `minute-2`, ...) as the draft requires. */
+export function draftPolicy(limits: readonly Pick<LimitInfo, 'name' | 'limit' | 'window'>[]): DraftPolicy {
+  const prefixes: string[] = [];
+  let policy = '';
+  for (let i = 0; i < limits.length; i++) {
+    const { name, limit, window } = limits[i];
+    let prefix = `"${name}";r=`;
+    for (let n = 2; prefixes.includes(prefix); n++) prefix = `"${name}-${n}";r=`;
+    prefixes.push(prefix);
+    policy += `${i === 0 ? '' : ', '}${prefix.slice(0, -3)};q=${limit};w=${window}`;
   }
-  return names;
+  return { policy, prefixes };
 }
 
 /**
  * Writes the rate-limit headers of `mode` for the limits applied to a request:
  * - draft: `RateLimit-Policy: "minute";q=10;w=60` and `RateLimit: "minute";r=9;t=60`, one member
- *   per limit (draft-ietf-httpapi-ratelimit-headers-10);
+ *   per limit (draft-ietf-httpapi-ratelimit-headers-10); `policy` is `draftPolicy(limits)`, given
+ *   when it is already known;
  * - legacy: `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds from now) of
  *   the limit with the least remaining.
+ * A limit the storage did not read (`unknown`, during a block in another scope) is in the policy only.
  */
 export function writeRateLimitHeaders(
   response: any,
   setHeader: SetHeader,
   mode: HeadersMode,
   limits: readonly LimitInfo[],
+  policy?: DraftPolicy,
 ): void {
   if (mode === 'none' || limits.length === 0) return;
   if (mode !== 'legacy') {
-    const names = uniqueNames(limits);
-    let policy = '';
+    const { prefixes, policy: value } = policy ?? draftPolicy(limits);
     let state = '';
     for (let i = 0; i < limits.length; i++) {
-      const { limit, window, remaining, reset } = limits[i];
-      const separator = i === 0 ? '' : ', ';
-      policy += `${separator}"${names[i]}";q=${limit};w=${window}`;
-      state += `${separator}"${names[i]}";r=${remaining};t=${reset}`;
+      const limit = limits[i];
+      if (!limit.unknown) state += (state === '' ? '' : ', ') + prefixes[i] + limit.remaining + ';t=' + limit.reset;
     }
-    setHeader(response, 'RateLimit-Policy', policy);
-    setHeader(response, 'RateLimit', state);
+    setHeader(response, 'RateLimit-Policy', value);
+    if (state !== '') setHeader(response, 'RateLimit', state);
   }
   if (mode !== 'draft') {
-    let tightest = limits[0];
-    for (const limit of limits) if (limit.remaining < tightest.remaining) tightest = limit;
+    let tightest: LimitInfo | undefined;
+    for (const limit of limits) {
+      if (!limit.unknown && (tightest === undefined || limit.remaining < tightest.remaining)) tightest = limit;
+    }
+    if (tightest === undefined) return;
     setHeader(response, 'X-RateLimit-Limit', tightest.limit);
     setHeader(response, 'X-RateLimit-Remaining', tightest.remaining);
     setHeader(response, 'X-RateLimit-Reset', tightest.reset);

@@ -1,3 +1,4 @@
+import type { ExecutionContext } from '@nestjs/common';
 import { METHODS } from 'node:http';
 import type { Algorithm } from '../algorithms/algorithm.interface.js';
 import { ALGORITHMS } from '../algorithms/algorithms.js';
@@ -6,6 +7,7 @@ import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config
 import type { BlockScope } from '../storage/rate-limit-storage.interface.js';
 import { describeValue, numberHint } from '../utils/describe-value.js';
 import { scopeKey, type ScopeKind } from '../utils/keys.js';
+import { isPromise, type MaybePromise } from '../utils/maybe-promise.js';
 import { warnConfig } from './config-warnings.js';
 import { PERIODS, type PeriodName } from './periods.js';
 import type { Rule } from './rule.interface.js';
@@ -20,6 +22,7 @@ const RULE_KEYS = new Set<string>([
   'blockTime',
   'zone',
   'algorithm',
+  'cost',
   'dryRun',
 ]);
 
@@ -45,6 +48,11 @@ export interface CompiledRule {
   limits: CompiledLimit[];
   /** The block scope of the rule (duration 0 when it has no `blockTime`). */
   block: BlockScope;
+  /**
+   * Hits one request counts in each limit: a whole number, or (for a cost function) a function of
+   * the context that checks what the rule's function returns.
+   */
+  cost: number | CompiledCost;
   /** A shadow rule (`dryRun: true`): its limits never reject. */
   shadow: boolean;
   /**
@@ -53,6 +61,9 @@ export interface CompiledRule {
    */
   scope: string;
 }
+
+/** A rule's cost function, its result checked: a whole number >= 0, else `InvalidRateLimitConfigError`. */
+export type CompiledCost = (context: ExecutionContext) => MaybePromise<number>;
 
 /** Where a list of rules comes from: it names the counting scope and appears in error messages. */
 export interface RuleSource {
@@ -70,6 +81,17 @@ export interface CompileDefaults {
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
 const isPositive = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value) && value > 0;
+
+/**
+ * `cost` when it is a whole number of hits >= 0; otherwise throws `InvalidRateLimitConfigError`
+ * saying `Invalid <subject>: ...`, e.g. subject `cost returned by the cost function of rule 0 of ...`.
+ */
+export function checkCost(cost: unknown, subject: string, hint = ''): number {
+  if (isCount(cost)) return cost;
+  throw new InvalidRateLimitConfigError(
+    `Invalid ${subject}: ${describeValue(cost)} is not a whole number of hits >= 0${hint}.${numberHint(cost)}`,
+  );
+}
 
 /** Throws `InvalidRateLimitConfigError` naming `label` and the field when `algorithm` is not known. */
 export function validateAlgorithm(algorithm: unknown, label: string): asserts algorithm is Algorithm {
@@ -142,6 +164,9 @@ export function validateRule(rule: unknown, index: number, label: string): asser
     );
   }
   if (fields.algorithm !== undefined) validateAlgorithm(fields.algorithm, where);
+  if (fields.cost !== undefined && typeof fields.cost !== 'function') {
+    checkCost(fields.cost, `"cost" in ${where}`, ', nor a function (context) => number');
+  }
   if (fields.dryRun !== undefined && typeof fields.dryRun !== 'boolean') {
     throw new InvalidRateLimitConfigError(
       `Invalid "dryRun" in ${where}: expected true or false, got ${JSON.stringify(fields.dryRun)}.`,
@@ -159,8 +184,11 @@ export function validateRules(rules: unknown, label: string): asserts rules is R
   rules.forEach((rule, index) => validateRule(rule, index, label));
 }
 
-/** Turns a validated rule into its hot-path form: limits with their counter keys, block scope. */
-export function compileRule(rule: Rule, source: RuleSource, defaults: CompileDefaults): CompiledRule {
+/**
+ * Turns a validated rule into its hot-path form: limits with their counter keys, block scope, cost.
+ * `index` is the rule's position in its list (named by errors of its cost function).
+ */
+export function compileRule(rule: Rule, source: RuleSource, defaults: CompileDefaults, index = 0): CompiledRule {
   const method = rule.method === undefined ? '*' : rule.method.toUpperCase();
   const scope = rule.zone !== undefined ? scopeKey('zone', rule.zone, '*') : scopeKey(source.kind, source.id, method);
   const algorithm = rule.algorithm ?? defaults.algorithm;
@@ -181,5 +209,15 @@ export function compileRule(rule: Rule, source: RuleSource, defaults: CompileDef
     block: { key: `${scope}:block`, durationMs: Math.round((rule.blockTime ?? 0) * 1000) },
     shadow: rule.dryRun === true,
     scope: rule.zone !== undefined ? `zone:${rule.zone}` : `${source.kind}:${source.id}`,
+    cost: compileCost(rule.cost, `cost returned by the cost function of rule ${index} of ${source.label}`),
+  };
+}
+
+function compileCost(cost: Rule['cost'], subject: string): number | CompiledCost {
+  if (typeof cost !== 'function') return cost ?? 1;
+  const check = (value: unknown) => checkCost(value, subject);
+  return (context) => {
+    const value = cost(context);
+    return isPromise(value) ? value.then(check) : check(value);
   };
 }

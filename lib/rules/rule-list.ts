@@ -19,7 +19,7 @@ export class RuleList {
     rules: readonly Rule[],
     defaults: CompileDefaults,
   ) {
-    this.rules = rules.map((rule) => compileRule(rule, source, defaults));
+    this.rules = rules.map((rule, index) => compileRule(rule, source, defaults, index));
   }
 
   /**

@@ -1,4 +1,11 @@
+import type { ExecutionContext } from '@nestjs/common';
 import type { Algorithm } from '../algorithms/algorithm.interface.js';
+
+/**
+ * How many hits one request counts, computed per request from its context (e.g. from a header or a
+ * GraphQL query's complexity): a whole number >= 0, or a promise of one.
+ */
+export type CostFunction = (context: ExecutionContext) => number | Promise<number>;
 
 /**
  * One rate-limiting rule, as in asgi-ratelimit. Periods are hit counts: `{ minute: 10 }` admits
@@ -29,6 +36,13 @@ export interface Rule {
   zone?: string;
   /** Counting algorithm for this rule; default the module's `algorithm`. */
   algorithm?: Algorithm;
+  /**
+   * Hits one request counts in each limit of this rule: a whole number >= 0, or a function of the
+   * request's context called per request. Default 1. A request is admitted only if every limit has
+   * room for its cost (a cost above a limit is always rejected); when two selected rules name the
+   * same counter (one zone), the request counts the larger cost once.
+   */
+  cost?: number | CostFunction;
   /**
    * Shadow rule: counted and reported (headers, metrics, `onDecision`) like any rule, but never
    * rejects nor blocks (a way to roll out a new limit). Default `false`.

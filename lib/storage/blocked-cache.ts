@@ -9,19 +9,22 @@ export class BlockedCache {
 
   constructor(private readonly maxIdentities: number) {}
 
-  /** The latest end (ms) of a block standing at `now` among `blockKeys`, or 0 when none is known. */
-  blockedUntil(identityKey: string, blockKeys: readonly { key: string }[], now: number): number {
+  /**
+   * The ms left (rounded up) of the block standing at `now` in each of `blockKeys` (0: none known
+   * there), or undefined when no block of them is known.
+   */
+  blockLeft(identityKey: string, blockKeys: readonly { key: string }[], now: number): number[] | undefined {
     const blocks = this.identities.get(identityKey);
-    if (blocks === undefined) return 0;
-    let until = 0;
-    for (const { key } of blockKeys) {
-      const end = blocks.get(key);
+    if (blocks === undefined) return undefined;
+    let left: number[] | undefined;
+    for (let j = 0; j < blockKeys.length; j++) {
+      const end = blocks.get(blockKeys[j].key);
       if (end === undefined) continue;
-      if (end <= now) blocks.delete(key);
-      else if (end > until) until = end;
+      if (end <= now) blocks.delete(blockKeys[j].key);
+      else (left ??= new Array<number>(blockKeys.length).fill(0))[j] = Math.ceil(end - now);
     }
     if (blocks.size === 0) this.identities.delete(identityKey);
-    return until;
+    return left;
   }
 
   /** Remembers that `identityKey` is blocked in scope `blockKey` until `until` (ms, local clock). */

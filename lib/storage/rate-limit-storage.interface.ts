@@ -12,9 +12,9 @@ export interface LimitCheck {
   /** Index into `ConsumeRequest.blocks` of the scope this limit belongs to. */
   block: number;
   /**
-   * A shadow limit (a rule with `dryRun: true`) is checked and its status reported like any limit,
-   * but its rejection neither rejects the request nor blocks; when the request is admitted, a shadow
-   * limit that has room records the hit, one that has no room records nothing.
+   * A shadow limit (a rule with `dryRun: true`): checked and reported like any limit, but its
+   * rejection neither rejects the request nor blocks. When the request is admitted, a shadow limit
+   * with room for its cost records it; one without room records nothing. Default false.
    */
   shadow?: boolean;
 }
@@ -29,9 +29,15 @@ export interface BlockScope {
 
 /**
  * Everything one request asks of a storage, answered in one atomic step: if the identity is
- * blocked in any scope, reject; else check every limit and record a hit in all of them only if
- * all admit (a rejected request consumes nothing); a rejecting limit whose scope has a block
- * duration blocks the identity in that scope.
+ * blocked in any scope, reject; else check every limit and record its cost in all of them only if
+ * all (but shadow limits) admit (a rejected request consumes nothing); a rejecting limit whose
+ * scope has a block duration blocks the identity in that scope.
+ *
+ * Costs: a limit admits iff it is above 0 and has room for its cost (hits counted in its window
+ * plus the cost <= the limit), so a cost above the limit is always rejected (Retry-After: one
+ * window), and a limit of 0 rejects every request, cost 0 included. A cost of 0 is admitted by
+ * every limit that is not over its limit, and records nothing. A key named by several limits is one
+ * counter: each is checked against it, and it records once, as the last of them that records.
  */
 export interface ConsumeRequest {
   /**
@@ -40,6 +46,11 @@ export interface ConsumeRequest {
    */
   identityKey: string;
   limits: readonly LimitCheck[];
+  /**
+   * Hits this request counts in each limit, aligned with `limits`: whole numbers >= 0.
+   * Undefined: every cost is 1.
+   */
+  costs?: readonly number[];
   blocks: readonly BlockScope[];
   /** Decide without recording anything (RateLimitService.check). */
   peek?: boolean;
@@ -48,11 +59,15 @@ export interface ConsumeRequest {
 /** A storage's answer to a `ConsumeRequest`. Durations in ms. */
 export interface ConsumeResult {
   allowed: boolean;
-  /** ms until the request could be admitted; 0 when allowed. */
+  /** ms until the request could be admitted; 0 when allowed (shadow limits never count here). */
   retryAfterMs: number;
   /** True when the request was rejected because of a block (new or standing). */
   blocked: boolean;
-  /** One status per `ConsumeRequest.limits` entry, same order. */
+  /**
+   * One status per `ConsumeRequest.limits` entry, same order. When the identity is blocked, a limit
+   * of a blocked scope reports `remaining` 0 and the block's end as `resetMs`/`retryAfterMs`; a
+   * limit of another scope, which a standing block leaves unread, is `unknown`.
+   */
   limits: LimitStatus[];
 }
 

@@ -1,291 +1,179 @@
 import { createHash } from 'node:crypto';
+import type { Algorithm } from '../algorithms/algorithm.interface.js';
+import { WINDOW_ALGORITHMS } from '../algorithms/algorithms.js';
+
+/** The algorithms of the script, in the order of their ids (1-based) in its argument. */
+export const SCRIPT_ALGORITHMS: readonly Algorithm[] = ['fixed-window', 'gcra', 'sliding-window'];
+
+const indent = (lua: string) => lua.replace(/\n/g, '\n      ');
+/** `if algorithm == 1 then <lua of the first> elseif ... end`, the Lua of `part` of each algorithm. */
+const dispatch = (part: 'lua' | 'luaUpgrade') =>
+  SCRIPT_ALGORITHMS.map(
+    (name, i) =>
+      `${i === 0 ? 'if' : 'elseif'} algorithm == ${i + 1} then${indent(`\n${WINDOW_ALGORITHMS[name][part]}`)}`,
+  ).join('\n    ') + '\n    end';
 
 /**
  * The Lua script behind `RedisStorage`: one call answers a whole `ConsumeRequest` atomically,
- * making the same decisions as `MemoryStorage` with the algorithms of `lib/algorithms`.
+ * making the same decisions as `MemoryStorage`. Each algorithm's Lua lives next to its TypeScript
+ * (`WindowAlgorithm.lua` in `lib/algorithms/<name>.algorithm.ts`); this file only assembles them.
  *
  * Layout: all state of one identity is ONE Redis hash, `KEYS[1]` = the identity key (e.g.
- * `ratelimit:{alice}`, whose `{...}` hash tag pins it to one Cluster slot). Its fields are the
- * counter and block keys of `ConsumeRequest` (relative to the identity key); the hash expires when
- * its last state is dead (like MemoryStorage's per-identity entry), and `reset` is one DEL.
+ * `ratelimit:{alice}`, whose `{...}` hash tag pins it to one Cluster slot). A counter `k` of
+ * `ConsumeRequest` (relative to the identity key) is two fields, `k#1` and `k#2`, holding numbers
+ * as they are (see each algorithm); a block `k` is the field `k` holding its end (ms timestamp).
+ * The field `""` holds the ms timestamp until which the hash's TTL is known to cover every state.
+ * The hash expires when its last state is dead, and `reset` is one DEL.
  *
- * Field values are text (space-separated numbers), the states of `lib/algorithms`:
- * - fixed-window: `<count> <resetAt>`
- * - gcra: `<tat> <rest>`
- * - sliding-window: `<total> <at> <count> <at> <count> ...`, entries oldest first
- * - block: `<blockedUntil>`
+ * Upgrade: versions before 0.x kept a counter as one text field `k` (`<count> <resetAt>`,
+ * `<tat> <rest>`, `<total> <at> <count> ...`) and had no field `""`. A hash without `""` is read
+ * once more for those fields, which are carried over (then ignored; they expire with the hash), so
+ * an upgrade forgets no hit; blocks are the same in both versions.
  *
- * ARGV: now (ms; empty = Redis `TIME`), peek (`1`/`0`), ttl slack (ms added to PEXPIRE),
- * limit count L, block count B, then L x (field, limit, windowMs, algorithm, block index 1..B),
- * then B x (field, durationMs).
+ * Arguments (for the interpreter's cost and the client's: numbers decoded in C by cjson, strings
+ * passed as they are, nothing parsed in Lua):
+ * - ARGV[1]: a JSON array of numbers `[now, peek, ttlSlack, L, B, (algorithm, limit, windowMs, block,
+ *   shadow) x L, durationMs x B, (cost x L)]`: `now` in ms (0 = Redis `TIME`), `peek` and `shadow`
+ *   1/0, `ttlSlack` ms added to PEXPIRE, `algorithm` a 1-based index into `SCRIPT_ALGORITHMS`,
+ *   `block` a 1-based index into the blocks; without costs, every cost is 1.
+ * - ARGV[2..]: the fields `""`, `k#1` and `k#2` of each of the L counters, the B block fields
+ *   (the HMGET arguments).
  *
- * Reply: one string of comma-separated numbers: allowed (1/0), blocked (1/0), retryAfterMs,
- * L x (remaining, resetMs, retryAfterMs), and when blocked, B x (ms left of that scope's block).
+ * Reply: an array of integers: allowed (1/0), blocked (1/0), retryAfterMs, then per limit
+ * `remaining` and `resetMs` when it admits, or `-retryAfterMs` (which is also its resetMs) when it
+ * rejects; `remaining` -1 for a limit left unread (unknown); when blocked, B x (ms left of that
+ * scope's block).
  */
 export const CONSUME_SCRIPT = `
-local function num(x) return string.format('%.17g', x) end
-
--- Each algorithm: decode(text) -> state, check(state, now, limit, window) -> ok, remaining,
--- resetMs, retryAfterMs (state may be nil), record(state, now, limit, window) -> state,
--- encode(state) -> text, expiresAt(state, window) -> ms. Ports of lib/algorithms/*.ts.
-local algorithms = {}
-
--- fixed-window: '<count> <resetAt>'. See lib/algorithms/fixed-window.algorithm.ts.
-algorithms['fixed-window'] = {
-  decode = function(text)
-    local count, resetAt = string.match(text, '^(%S+) (%S+)$')
-    return { count = tonumber(count), resetAt = tonumber(resetAt) }
-  end,
-  check = function(s, now, limit, window)
-    if s == nil or now >= s.resetAt then
-      if limit > 0 then return true, limit - 1, window, 0 end
-      return false, 0, window, window
-    end
-    local resetMs = math.ceil(s.resetAt - now)
-    if s.count < limit then return true, limit - s.count - 1, resetMs, 0 end
-    return false, 0, resetMs, resetMs
-  end,
-  record = function(s, now, _, window)
-    if s == nil or now >= s.resetAt then return { count = 1, resetAt = now + window } end
-    s.count = s.count + 1
-    return s
-  end,
-  encode = function(s) return num(s.count) .. ' ' .. num(s.resetAt) end,
-  expiresAt = function(s) return s.resetAt end,
-}
-
--- gcra: '<tat> <rest>', the TAT being tat + rest / limit ms. See lib/algorithms/gcra.algorithm.ts.
-local function nextArrival(s, now, limit, window)
-  local tat, rest = now, 0
-  if s ~= nil and s.tat >= now then
-    tat, rest = s.tat, s.rest
-    if rest >= limit then tat, rest = tat + 1, 0 end
-  end
-  local step = math.floor(window / limit)
-  rest = rest + window - step * limit
-  tat = tat + step
-  if rest >= limit then tat, rest = tat + 1, rest - limit end
-  return { tat = tat, rest = rest }
+local a = cjson.decode(ARGV[1])
+local now, peek, slack, nL, nB = a[1], a[2], a[3], a[4], a[5]
+if now == 0 then
+  local t = redis.call('TIME')
+  now = t[1] * 1000 + math.floor(t[2] / 1000)
 end
-
-algorithms['gcra'] = {
-  decode = function(text)
-    local tat, rest = string.match(text, '^(%S+) (%S+)$')
-    return { tat = tonumber(tat), rest = tonumber(rest) }
-  end,
-  check = function(s, now, limit, window)
-    if limit <= 0 then return false, 0, window, window end
-    local arrival = nextArrival(s, now, limit, window)
-    local over = arrival.tat - now - window
-    if over > 0 or (over == 0 and arrival.rest > 0) then
-      local wait = over
-      if arrival.rest > 0 then wait = over + 1 end
-      return false, 0, wait, wait
-    end
-    local free = (window - arrival.tat + now) * limit - arrival.rest
-    local remaining = math.floor(free / window)
-    return true, remaining, math.ceil(((remaining + 1) * window - free) / limit), 0
-  end,
-  record = function(s, now, limit, window) return nextArrival(s, now, limit, window) end,
-  encode = function(s) return num(s.tat) .. ' ' .. num(s.rest) end,
-  expiresAt = function(s)
-    if s.rest > 0 then return s.tat + 1 end
-    return s.tat
-  end,
-}
-
--- sliding-window: '<total> <at> <count> <at> <count> ...', entries oldest first with strictly
--- increasing at, total = sum of counts; entries dead at a write are dropped by it. Read lazily:
--- a check scans only the dead prefix. See lib/algorithms/sliding-window.algorithm.ts.
-local function bucketMs(limit, window)
-  if limit <= 1000 then return 1 end
-  return math.max(1, math.ceil(window / 1000))
-end
-
--- Live hit count, and the position in s.entries and the time of the oldest live entry (nil if none).
-local function oldestLive(s, now, window)
-  local live = s.total
-  for pos, at, count in string.gmatch(s.entries, '()(%S+) (%S+)') do
-    at = tonumber(at)
-    if at + window > now then return live, pos, at end
-    live = live - tonumber(count)
-  end
-  return live, nil, nil
-end
-
-algorithms['sliding-window'] = {
-  decode = function(text)
-    local total, entries = string.match(text, '^(%S+)(.*)$')
-    return { total = tonumber(total), entries = entries }
-  end,
-  check = function(s, now, limit, window)
-    if limit <= 0 then return false, 0, window, window end
-    local live, pos, oldest = 0, nil, nil
-    if s ~= nil then live, pos, oldest = oldestLive(s, now, window) end
-    if live < limit then
-      if live == 0 then
-        local b = bucketMs(limit, window)
-        oldest = math.ceil(now / b) * b
-      end
-      return true, limit - live - 1, math.ceil(oldest + window - now), 0
-    end
-    -- Admitted again once live - limit + 1 of the live hits have left the window.
-    local leaving = live - limit + 1
-    for at, count in string.gmatch(string.sub(s.entries, pos), '(%S+) (%S+)') do
-      leaving = leaving - tonumber(count)
-      if leaving <= 0 then
-        local wait = math.ceil(tonumber(at) + window - now)
-        return false, 0, wait, wait
-      end
-    end
-  end,
-  record = function(s, now, limit, window)
-    local b = bucketMs(limit, window)
-    local at = math.ceil(now / b) * b
-    local live, kept = 0, ''
-    if s ~= nil then
-      local pos
-      live, pos = oldestLive(s, now, window)
-      if pos ~= nil then kept = string.sub(s.entries, pos - 1) end
-    end
-    if kept ~= '' then
-      local before, newest, count = string.match(kept, '^(.*) (%S+) (%S+)$')
-      newest = tonumber(newest)
-      if newest >= at then
-        local entries = before .. ' ' .. num(newest) .. ' ' .. num(tonumber(count) + 1)
-        return { total = live + 1, entries = entries, newest = newest }
-      end
-    end
-    return { total = live + 1, entries = kept .. ' ' .. num(at) .. ' 1', newest = at }
-  end,
-  encode = function(s) return num(s.total) .. s.entries end,
-  expiresAt = function(s, window) return s.newest + window end,
-}
-
 local key = KEYS[1]
-local now = tonumber(ARGV[1])
-if now == nil then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-end
-local peek = ARGV[2] == '1'
-local ttlSlack = tonumber(ARGV[3])
-local nLimits = tonumber(ARGV[4])
-local nBlocks = tonumber(ARGV[5])
+local values = redis.call('HMGET', key, unpack(ARGV, 2))
+local pB = 5 + 5 * nL
+local pC = pB + nB
+-- There are costs when more numbers follow the blocks.
+if #a == pC then pC = nil end
+local bV = 1 + 2 * nL
 
-local limits, blocks, fields = {}, {}, {}
-for i = 1, nLimits do
-  local at = 5 + (i - 1) * 5
-  limits[i] = {
-    field = ARGV[at + 1],
-    limit = tonumber(ARGV[at + 2]),
-    window = tonumber(ARGV[at + 3]),
-    algorithm = algorithms[ARGV[at + 4]],
-    block = tonumber(ARGV[at + 5]),
-  }
-  fields[i] = limits[i].field
+-- 1. A standing block in any scope of the request rejects it; nothing is read or counted. The
+-- limits of a blocked scope report the block's end, the others are unknown (remaining -1).
+local wait = 0
+for j = 1, nB do
+  local u = values[bV + j]
+  if u and u - now > wait then wait = u - now end
 end
-for j = 1, nBlocks do
-  local at = 5 + nLimits * 5 + (j - 1) * 2
-  blocks[j] = { field = ARGV[at + 1], duration = tonumber(ARGV[at + 2]) }
-  fields[nLimits + j] = blocks[j].field
-end
-local values = redis.call('HMGET', key, unpack(fields))
-
--- 1. A standing block in any scope of the request rejects it; nothing is counted.
-local blockedUntil = 0
-for j = 1, nBlocks do
-  local untilMs = tonumber(values[nLimits + j])
-  if untilMs ~= nil and untilMs > now and untilMs > blockedUntil then blockedUntil = untilMs end
-end
-if blockedUntil > 0 then
-  local wait = num(math.ceil(blockedUntil - now))
-  local reply = { '0', '1', wait }
-  for _ = 1, nLimits do
-    reply[#reply + 1] = '0'
-    reply[#reply + 1] = wait
-    reply[#reply + 1] = wait
+if wait > 0 then
+  local left = {}
+  for j = 1, nB do
+    local u = tonumber(values[bV + j]) or 0
+    if u > now then left[j] = u - now else left[j] = 0 end
   end
-  for j = 1, nBlocks do
-    local untilMs = tonumber(values[nLimits + j])
-    if untilMs ~= nil and untilMs > now then reply[#reply + 1] = num(math.ceil(untilMs - now)) else reply[#reply + 1] = '0' end
+  local r = { 0, 1, wait }
+  for i = 1, nL do
+    local l = left[a[5 * i + 4]]
+    if l > 0 then r[2 * i + 2], r[2 * i + 3] = 0, -l else r[2 * i + 2], r[2 * i + 3] = -1, 0 end
   end
-  return table.concat(reply, ',')
+  for j = 1, nB do r[2 * nL + 3 + j] = left[j] end
+  return r
 end
 
--- 2. Check every limit against the stored state. Limits sharing a field share one state object.
-local states = {}
-for i = 1, nLimits do
-  local text = values[i]
-  if text and states[fields[i]] == nil then states[fields[i]] = limits[i].algorithm.decode(text) end
+-- 2. A hash without the field "" is new, or from a version that kept a counter as one text field:
+-- such a counter is carried over (both of its fields written at its next hit).
+local upgraded
+if not values[1] and nL > 0 then
+  local old = {}
+  for i = 1, nL do old[i] = string.sub(ARGV[1 + 2 * i], 1, -3) end
+  local texts = redis.call('HMGET', key, unpack(old))
+  for i = 1, nL do
+    local v, v1, v2 = texts[i], nil, nil
+    if v and not values[2 * i] then
+      local algorithm = a[5 * i + 1]
+    ${dispatch('luaUpgrade')}
+      values[2 * i], values[2 * i + 1] = v1, v2
+      upgraded = upgraded or {}
+      upgraded[i] = true
+    end
+  end
 end
-local allowed, retryAfter = true, 0
-local statuses = {}
-for i = 1, nLimits do
-  local l = limits[i]
-  local ok, remaining, resetMs, retryMs = l.algorithm.check(states[l.field], now, l.limit, l.window)
-  statuses[i] = { remaining, resetMs, retryMs }
-  if not ok then
+
+-- 3. Check every limit (a[5i+1..5i+5] = algorithm, limit, window, block, shadow) and prepare the
+-- writes of each that admits; shadow limits never reject.
+local r = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+local writes = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+local nw, expires, allowed, retryAfter = 0, 0, true, 0
+for i = 1, nL do
+  local p = 5 * i
+  local limit, window, cost = a[p + 2], a[p + 3], pC and a[pC + i] or 1
+  local v1, v2 = values[2 * i], values[2 * i + 1]
+  local ok, rem, reset, retry, n1, n2, exp = false, 0, window, window, nil, nil, 0
+  if limit > 0 and cost <= limit then
+    local algorithm = a[p + 1]
+    ${dispatch('lua')}
+  end
+  if ok then r[2 * i + 2], r[2 * i + 3] = rem, reset else r[2 * i + 2], r[2 * i + 3] = rem, -retry end
+  if ok then
+    if cost > 0 then
+      if upgraded and upgraded[i] and n2 == nil then n2 = v2 end
+      if n1 ~= nil then writes[nw + 1], writes[nw + 2], nw = ARGV[1 + 2 * i], n1, nw + 2 end
+      if n2 ~= nil then writes[nw + 1], writes[nw + 2], nw = ARGV[2 + 2 * i], n2, nw + 2 end
+      if exp > expires then expires = exp end
+    end
+  elseif a[p + 5] == 0 then
     allowed = false
-    if retryMs > retryAfter then retryAfter = retryMs end
+    if retry > retryAfter then retryAfter = retry end
   end
 end
 
+-- 4. Rejected: nothing is counted (the limits that admitted keep the cost in their remaining);
+-- each rejecting limit with a block time blocks its scope, whose limits then report the block.
 if not allowed then
-  -- Nothing is counted: a limit that admitted the hit keeps it in its remaining quota.
-  for i = 1, nLimits do
-    if statuses[i][3] == 0 then statuses[i][1] = statuses[i][1] + 1 end
+  r[1], r[3], nw, expires = 0, retryAfter, 0, 0
+  for i = 1, nL do
+    if r[2 * i + 3] > 0 then r[2 * i + 2] = r[2 * i + 2] + (pC and a[pC + i] or 1) end
   end
-end
-
--- 3. Commit: every limit records the hit if all admitted; else rejecting limits block their scope.
-local blocked = false
-local blockLeft = {}
-if not peek then
-  local writes, expiresAt = {}, 0
-  if allowed then
-    for i = 1, nLimits do
-      local l = limits[i]
-      local state = l.algorithm.record(states[l.field], now, l.limit, l.window)
-      states[l.field] = state
-      local expires = l.algorithm.expiresAt(state, l.window)
-      if expires > expiresAt then expiresAt = expires end
-    end
-    for i = 1, nLimits do
-      writes[#writes + 1] = limits[i].field
-      writes[#writes + 1] = limits[i].algorithm.encode(states[limits[i].field])
-    end
-  else
-    for i = 1, nLimits do
-      local scope = blocks[limits[i].block]
-      if statuses[i][3] ~= 0 and scope.duration > 0 then
-        local untilMs = now + scope.duration
-        writes[#writes + 1] = scope.field
-        writes[#writes + 1] = num(untilMs)
-        blockLeft[limits[i].block] = scope.duration
-        if untilMs > expiresAt then expiresAt = untilMs end
-        if scope.duration > retryAfter then retryAfter = scope.duration end
-        blocked = true
+  if peek == 0 then
+    local blocked = {}
+    for i = 1, nL do
+      local j = a[5 * i + 4]
+      local d = a[pB + j]
+      if r[2 * i + 3] < 0 and a[5 * i + 5] == 0 and d > 0 and not blocked[j] then
+        blocked[j] = true
+        writes[nw + 1], writes[nw + 2], nw = ARGV[2 + 2 * nL + j], now + d, nw + 2
+        if now + d > expires then expires = now + d end
+        if d > r[3] then r[3] = d end
+        r[2] = 1
       end
     end
-  end
-  if #writes > 0 then
-    redis.call('HSET', key, unpack(writes))
-    local ttl = math.ceil(expiresAt - now) + ttlSlack
-    if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+    if r[2] == 1 then
+      for i = 1, nL do
+        local j = a[5 * i + 4]
+        if blocked[j] then r[2 * i + 2], r[2 * i + 3] = 0, -a[pB + j] end
+      end
+      for j = 1, nB do if blocked[j] then r[2 * nL + 3 + j] = a[pB + j] else r[2 * nL + 3 + j] = 0 end end
+    end
   end
 end
 
-local reply = { allowed and '1' or '0', blocked and '1' or '0', num(retryAfter) }
-for i = 1, nLimits do
-  reply[#reply + 1] = num(statuses[i][1])
-  reply[#reply + 1] = num(statuses[i][2])
-  reply[#reply + 1] = num(statuses[i][3])
+-- 5. Commit. The TTL is extended (with a quarter of its length, at least 1 s, to spare, so not at
+-- every call) only past the time the hash's TTL is known to cover.
+if peek == 0 and nw > 0 then
+  if expires > (values[1] or 0) + 0 then
+    local keep = expires + math.max(1000, math.floor((expires - now) / 4))
+    writes[nw + 1], writes[nw + 2], nw = '', keep, nw + 2
+    redis.call('HSET', key, unpack(writes, 1, nw))
+    local ttl = keep - now + slack
+    if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+  else
+    redis.call('HSET', key, unpack(writes, 1, nw))
+  end
 end
-if blocked then
-  for j = 1, nBlocks do reply[#reply + 1] = num(blockLeft[j] or 0) end
-end
-return table.concat(reply, ',')
+-- The reply ends at its first nil (r was made with room for 5 limits).
+if r[2] == 1 then r[2 * nL + 4 + nB] = nil else r[2 * nL + 4] = nil end
+return r
 `;
 
 /** SHA1 of `CONSUME_SCRIPT`, for EVALSHA. */

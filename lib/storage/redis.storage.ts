@@ -1,7 +1,14 @@
 import type { LimitStatus } from '../algorithms/algorithm.interface.js';
 import { BlockedCache } from './blocked-cache.js';
-import type { ConsumeRequest, ConsumeResult, RateLimitStorage } from './rate-limit-storage.interface.js';
-import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA } from './redis.script.js';
+import { blockedResult } from './blocked-result.js';
+import type {
+  BlockScope,
+  ConsumeRequest,
+  ConsumeResult,
+  LimitCheck,
+  RateLimitStorage,
+} from './rate-limit-storage.interface.js';
+import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA, SCRIPT_ALGORITHMS } from './redis.script.js';
 import type { RedisClientAdapter, RedisSubscription } from './redis-clients/redis-client.interface.js';
 import { adaptRedisClient, type RedisScriptClient } from './redis-clients/redis-clients.js';
 
@@ -93,24 +100,21 @@ export class RedisStorage implements RateLimitStorage {
   }
 
   consume(request: ConsumeRequest): ConsumeResult | Promise<ConsumeResult> {
-    const { identityKey, limits, blocks } = request;
+    const { identityKey, limits, blocks, costs } = request;
     const now = this.now();
-    const blockedUntil = this.blocked.blockedUntil(identityKey, blocks, now);
-    if (blockedUntil > 0) return blockedResult(blockedUntil - now, limits.length);
+    const blockLeft = this.blocked.blockLeft(identityKey, blocks, now);
+    if (blockLeft !== undefined) return blockedResult(limits, blockLeft);
     if (limits.length === 0 && blocks.length === 0)
       return { allowed: true, retryAfterMs: 0, blocked: false, limits: [] };
 
-    const args: (string | number)[] = [
-      identityKey,
-      this.clock === undefined ? '' : this.clock(),
-      request.peek ? 1 : 0,
-      this.clock === undefined ? 0 : TEST_CLOCK_TTL_SLACK_MS,
-      limits.length,
-      blocks.length,
-    ];
-    for (const limit of limits) args.push(limit.key, limit.limit, limit.windowMs, limit.algorithm, limit.block + 1);
-    for (const block of blocks) args.push(block.key, block.durationMs);
-    return this.run(args).then((reply) => this.parse(request, String(reply)));
+    const plan = planArgument(limits, blocks);
+    const numbers =
+      this.clock === undefined
+        ? `[0,${request.peek ? 1 : 0},0${plan.numbers}${costs === undefined ? '' : `,${costs.join(',')}`}]`
+        : `[${this.clock()},${request.peek ? 1 : 0},${TEST_CLOCK_TTL_SLACK_MS}${plan.numbers}${
+            costs === undefined ? '' : `,${costs.join(',')}`
+          }]`;
+    return this.run([identityKey, numbers, ...plan.fields]).then((reply) => this.parse(request, reply as number[]));
   }
 
   /** Deletes the identity's hash, then publishes the reset so that every instance forgets its cached blocks. */
@@ -131,7 +135,7 @@ export class RedisStorage implements RateLimitStorage {
   }
 
   /** EVALSHA; after a Redis restart or SCRIPT FLUSH, EVAL (which loads the script again). */
-  private run(args: (string | number)[]): Promise<unknown> {
+  private run(args: string[]): Promise<unknown> {
     return this.client
       .evalsha(CONSUME_SCRIPT_SHA, 1, args)
       .catch((error: unknown) =>
@@ -139,28 +143,30 @@ export class RedisStorage implements RateLimitStorage {
       );
   }
 
-  private parse(request: ConsumeRequest, reply: string): ConsumeResult {
-    const values = reply.split(',');
+  /** The script's reply: integers (numbers from every supported client). */
+  private parse(request: ConsumeRequest, values: readonly number[]): ConsumeResult {
     const count = request.limits.length;
     const limits: LimitStatus[] = new Array(count);
     for (let i = 0; i < count; i++) {
-      const at = 3 + i * 3;
-      limits[i] = {
-        remaining: Number(values[at]),
-        resetMs: Number(values[at + 1]),
-        retryAfterMs: Number(values[at + 2]),
-      };
+      const remaining = values[3 + i * 2];
+      const time = values[4 + i * 2];
+      limits[i] =
+        remaining < 0
+          ? { remaining: 0, resetMs: 0, retryAfterMs: 0, unknown: true }
+          : time < 0
+            ? { remaining, resetMs: -time, retryAfterMs: -time }
+            : { remaining, resetMs: time, retryAfterMs: 0 };
     }
-    const blocked = values[1] === '1';
+    const blocked = values[1] === 1;
     if (blocked) {
       const now = this.now();
-      const at = 3 + count * 3;
+      const at = 3 + count * 2;
       request.blocks.forEach((block, j) => {
-        const left = Number(values[at + j]);
+        const left = values[at + j];
         if (left > 0) this.blocked.add(request.identityKey, block.key, now + left);
       });
     }
-    return { allowed: values[0] === '1', retryAfterMs: Number(values[2]), blocked, limits };
+    return { allowed: values[0] === 1, retryAfterMs: values[2], blocked, limits };
   }
 
   private now(): number {
@@ -168,9 +174,36 @@ export class RedisStorage implements RateLimitStorage {
   }
 }
 
-/** The answer to a request of an identity blocked for `waitMs` more, as the script gives it. */
-function blockedResult(waitMs: number, limitCount: number): ConsumeResult {
-  const limits: LimitStatus[] = new Array(limitCount);
-  for (let i = 0; i < limitCount; i++) limits[i] = { remaining: 0, resetMs: waitMs, retryAfterMs: waitMs };
-  return { allowed: false, retryAfterMs: waitMs, blocked: true, limits };
+/** The parts of the script's arguments that depend only on a request's limits and blocks (see `CONSUME_SCRIPT`). */
+interface PlanArgument {
+  blocks: readonly BlockScope[];
+  /** `,L,B,...` of ARGV[1]: its numbers after now, peek and the TTL slack, before the costs. */
+  numbers: string;
+  /** ARGV[2..]: `""`, `k#1` and `k#2` of each counter, the block fields. */
+  fields: string[];
+}
+
+/** The plan part of the script's arguments, built once per `limits` array (the guard's are long-lived). */
+const planArguments = new WeakMap<readonly LimitCheck[], PlanArgument>();
+
+function planArgument(limits: readonly LimitCheck[], blocks: readonly BlockScope[]): PlanArgument {
+  const known = planArguments.get(limits);
+  if (known !== undefined && known.blocks === blocks) return known;
+  let numbers = `,${limits.length},${blocks.length}`;
+  for (const limit of limits) {
+    const algorithm = SCRIPT_ALGORITHMS.indexOf(limit.algorithm) + 1;
+    numbers += `,${algorithm},${limit.limit},${limit.windowMs},${limit.block + 1},${limit.shadow ? 1 : 0}`;
+  }
+  for (const block of blocks) numbers += `,${block.durationMs}`;
+  const plan: PlanArgument = {
+    blocks,
+    numbers,
+    fields: [
+      '',
+      ...limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`]),
+      ...blocks.map((block) => block.key),
+    ],
+  };
+  planArguments.set(limits, plan);
+  return plan;
 }

@@ -173,6 +173,7 @@ export class ResilientStorage implements RateLimitStorage, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.deadlines?.close();
+    if (this.fallback instanceof MemoryStorage) this.fallback.close();
     await (this.storage as Partial<OnModuleDestroy>).onModuleDestroy?.();
   }
 

@@ -32,7 +32,14 @@ describe('npm run bench -- --quick', () => {
         expect({ where, redis: summary.redisSentPerRequest >= 0 }).toEqual({ where, redis: true });
       }
     }
-    for (const key of ['storageHotNs', 'storageKeysNs', 'serviceHotNs', 'serviceKeysNs', 'bytesPerKeyLimit']) {
+    for (const key of [
+      'storageHotNs',
+      'storageKeysNs',
+      'serviceHotNs',
+      'serviceKeysNs',
+      'bytesPerKeyLimit',
+      'bytesPerIdentity',
+    ]) {
       expect(results.micro[key]).toBeGreaterThan(0);
     }
     const markdown = readFileSync(join(out, 'RESULTS.md'), 'utf8');

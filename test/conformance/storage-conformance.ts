@@ -4,6 +4,7 @@ import type { CompiledRule } from '../../lib/rules/rule-compiler.js';
 import { compileRule } from '../../lib/rules/rule-compiler.js';
 import { identityKey } from '../../lib/utils/keys.js';
 import { FakeClock } from '../support/app.js';
+import { EDGE_CASES } from './edge-cases.js';
 import { ReferenceStorage } from './reference-model.js';
 
 /** A storage under test, built on a clock the suite controls. */
@@ -22,20 +23,33 @@ export type ConformanceFactory = (clock: FakeClock) => Promise<ConformanceStorag
 
 const ALGORITHMS: Algorithm[] = ['fixed-window', 'sliding-window', 'gcra'];
 
-/** One limit of a test request, in scope `:s<scope>` (default: its index), optionally with a block time. */
-interface LimitSpec {
+/**
+ * One limit of a test request, in scope `:s<scope>` (default: its index), optionally with a block
+ * time, a cost (default 1) and as a shadow limit.
+ */
+export interface LimitSpec {
   limit: number;
   windowMs: number;
   blockMs?: number;
   scope?: string;
+  cost?: number;
+  shadow?: boolean;
 }
 
 let identities = 0;
 /** A key no other test uses, so cases and property runs never see each other's counters. */
 const freshIdentity = () => identityKey('conformance', `user-${++identities}`);
 
-/** A request against `specs`: each counts on `:s<scope>:<window>:<algorithm>` and blocks `:s<scope>:block`. */
-function requestOf(user: string, algorithm: Algorithm, specs: readonly LimitSpec[], peek = false): ConsumeRequest {
+/**
+ * A request against `specs`: each counts on `:s<scope>:<window>:<algorithm>` and blocks `:s<scope>:block`;
+ * `costs` only when some spec has a cost.
+ */
+export function requestOf(
+  user: string,
+  algorithm: Algorithm,
+  specs: readonly LimitSpec[],
+  peek = false,
+): ConsumeRequest {
   return {
     identityKey: user,
     limits: specs.map((spec, i) => ({
@@ -44,7 +58,9 @@ function requestOf(user: string, algorithm: Algorithm, specs: readonly LimitSpec
       windowMs: spec.windowMs,
       algorithm,
       block: i,
+      ...(spec.shadow ? { shadow: true } : {}),
     })),
+    ...(specs.some((spec) => spec.cost !== undefined) ? { costs: specs.map((spec) => spec.cost ?? 1) } : {}),
     blocks: specs.map((spec, i) => ({ key: `:s${spec.scope ?? i}:block`, durationMs: spec.blockMs ?? 0 })),
     peek,
   };
@@ -72,10 +88,25 @@ const TRACE_LIMITS: LimitSpec[] = [
   { limit: 3, windowMs: 700, scope: 'c' }, // GCRA: one hit per 233⅓ ms
 ];
 
+/**
+ * `costs[i]`: the cost of TRACE_LIMITS[i] (undefined: no costs in the request); `shadow`: a mask of
+ * the limits sent as shadow limits.
+ */
 type Step =
-  | { kind: 'consume' | 'peek'; advanceMs: number; mask: number }
+  | { kind: 'consume' | 'peek'; advanceMs: number; mask: number; costs?: number[]; shadow: number }
   /** Waits the Retry-After of the last rejection that was not a standing block, then sends it again. */
   | { kind: 'retry' };
+
+/** Costs (0, 1, a few, above the limits) in about half the steps, and shadow limits in some. */
+const extras = {
+  costs: fc.option(
+    fc.array(fc.constantFrom(0, 1, 1, 2, 3, 4), { minLength: TRACE_LIMITS.length, maxLength: TRACE_LIMITS.length }),
+    {
+      nil: undefined,
+    },
+  ),
+  shadow: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: (1 << TRACE_LIMITS.length) - 1 })),
+};
 
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   {
@@ -84,6 +115,7 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
       kind: fc.constant('consume' as const),
       advanceMs: fc.oneof(fc.constantFrom(0, 0, 1, 233, 699, 700, 999, 1000, 1001), fc.integer({ min: 0, max: 5000 })),
       mask: fc.integer({ min: 1, max: (1 << TRACE_LIMITS.length) - 1 }),
+      ...extras,
     }),
   },
   {
@@ -92,6 +124,7 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
       kind: fc.constant('peek' as const),
       advanceMs: fc.integer({ min: 0, max: 1500 }),
       mask: fc.integer({ min: 1, max: (1 << TRACE_LIMITS.length) - 1 }),
+      ...extras,
     }),
   },
   { weight: 2, arbitrary: fc.constant({ kind: 'retry' as const }) },
@@ -108,6 +141,7 @@ function expectClose(actual: ConsumeResult, expected: ConsumeResult, context: st
     actual.limits.length === expected.limits.length &&
     actual.limits.every(
       (status, i) =>
+        (status.unknown ?? false) === (expected.limits[i].unknown ?? false) &&
         status.remaining === expected.limits[i].remaining &&
         late(status.resetMs, expected.limits[i].resetMs) &&
         late(status.retryAfterMs, expected.limits[i].retryAfterMs),
@@ -163,39 +197,53 @@ export function describeStorageConformance(name: string, factory: ConformanceFac
             const user = freshIdentity();
             const reference = new ReferenceStorage();
             const admitted: number[][] = TRACE_LIMITS.map(() => []);
-            let lastRejected: { mask: number; retryAfterMs: number } | undefined;
+            let lastRejected: { step: Step & { kind: 'consume' }; retryAfterMs: number } | undefined;
             const log: string[] = [];
             for (const step of steps) {
-              let mask: number;
-              let peek = false;
+              let sent: Step & { kind: 'consume' | 'peek' };
               if (step.kind === 'retry') {
                 if (lastRejected === undefined) continue;
                 clock.advance(lastRejected.retryAfterMs);
-                mask = lastRejected.mask;
+                sent = lastRejected.step;
               } else {
                 clock.advance(step.advanceMs);
-                mask = step.mask;
-                peek = step.kind === 'peek';
+                sent = step;
               }
-              const specs = TRACE_LIMITS.filter((_, i) => mask & (1 << i));
+              const { mask, costs, shadow } = sent;
+              const peek = sent.kind === 'peek';
+              const specs = TRACE_LIMITS.flatMap((spec, i) =>
+                mask & (1 << i) ? [{ ...spec, cost: costs?.[i], shadow: (shadow & (1 << i)) !== 0 }] : [],
+              );
               const request = requestOf(user, algorithm, specs, peek);
               const standing = reference.blockedUntil(request, clock.now()) > 0;
               const actual = await consume(request);
               const expected = reference.consume(request, clock.now());
-              log.push(`${step.kind} mask=${mask} t=${clock.now() - Date.UTC(2026, 0, 1)} -> ${actual.allowed}`);
+              log.push(
+                `${step.kind} mask=${mask} costs=${costs ?? '-'} shadow=${shadow} t=${clock.now() - Date.UTC(2026, 0, 1)} -> ${actual.allowed}`,
+              );
               expectClose(actual, expected, log.join('\n'));
               if (step.kind === 'retry' && !actual.allowed) {
                 throw new Error(`Rejected again after waiting Retry-After:\n${log.join('\n')}`);
               }
               if (actual.allowed && !peek) {
+                // What each limit counted: its cost, unless it is a shadow limit without room.
+                let at = 0;
                 TRACE_LIMITS.forEach((_, i) => {
-                  if (mask & (1 << i)) admitted[i].push(clock.now());
+                  if (!(mask & (1 << i))) return;
+                  const status = actual.limits[at++];
+                  if (status.retryAfterMs === 0)
+                    for (let n = costs?.[i] ?? 1; n > 0; n--) admitted[i].push(clock.now());
                 });
               }
               // After a standing block, Retry-After is the block's end only: the limits may still reject.
-              // A hit admitted since the rejection may have used the quota the retry waits for.
-              if (!actual.allowed && !standing && !peek) lastRejected = { mask, retryAfterMs: actual.retryAfterMs };
-              else if (step.kind === 'retry' || standing || (actual.allowed && !peek)) lastRejected = undefined;
+              // A hit admitted since the rejection may have used the quota the retry waits for. A cost
+              // above a limit is never admitted, however long the wait.
+              const neverAdmitted = specs.some((spec) => !spec.shadow && (spec.cost ?? 1) > spec.limit);
+              if (!actual.allowed && !standing && !peek && !neverAdmitted)
+                lastRejected = { step: sent as Step & { kind: 'consume' }, retryAfterMs: actual.retryAfterMs };
+              // (a rejection that sets a block, as a cost above a limit may, changes what a retry meets).
+              else if (step.kind === 'retry' || standing || actual.blocked || (actual.allowed && !peek))
+                lastRejected = undefined;
             }
             TRACE_LIMITS.forEach((spec, i) => checkBounds(algorithm, spec, admitted[i]));
           }),
@@ -344,9 +392,26 @@ export function describeStorageConformance(name: string, factory: ConformanceFac
         clock.advance(1);
         const late = freshIdentity();
         for (let i = 0; i < 10; i++) await consume(requestOf(late, algorithm, [{ limit: 100, windowMs: 1 }]));
-        clock.advance(1);
+        clock.advance(1000); // MemoryStorage reclaims within a second of the expiry (it keeps whole seconds)
         expect(await subject.liveKeys()).toBe(0);
       });
+    });
+
+    it.each(EDGE_CASES.map((edge) => [edge.name, edge] as const))('edge case: %s', async (_, edge) => {
+      const user = freshIdentity();
+      for (const [index, step] of edge.steps.entries()) {
+        clock.advance(step.advanceMs ?? 0);
+        let result: ConsumeResult | undefined;
+        for (let n = step.times ?? 1; n > 0; n--)
+          result = await consume(requestOf(user, edge.algorithm, step.limits, step.peek));
+        const { limits, ...rest } = step.expect;
+        try {
+          expect(result).toMatchObject(rest);
+          limits?.forEach((status, i) => expect(result!.limits[i]).toMatchObject(status));
+        } catch (error) {
+          throw new Error(`step ${index}: ${JSON.stringify(result)}\n${(error as Error).message}`, { cause: error });
+        }
+      }
     });
 
     it('gcra with a fractional interval (3 per second): one hit per 333⅓ ms, Retry-After rounded up to the ms', async () => {

@@ -11,6 +11,7 @@ import {
 import { CONSUME_SCRIPT_SHA } from '../../lib/storage/redis.script.js';
 import { FakeClock } from '../support/app.js';
 import { RedisServer } from '../support/redis-harness.js';
+import { LEGACY_CONSUME_SCRIPT } from './support/legacy-consume-script.js';
 
 /** Limits a request may combine; several share a key (same counter) on purpose. */
 const LIMITS: Omit<LimitCheck, 'block'>[] = [
@@ -95,11 +96,21 @@ describe('RedisStorage', () => {
     await storage.consume(request);
     expect(await client.keys('layout:*')).toEqual(['layout:{alice}']);
     const fields = await client.hgetall('layout:{alice}');
-    expect(Object.keys(fields).sort()).toEqual([':z:x:*:1000:gcra', ':z:x:*:60000:fixed-window']);
-    expect(fields[':z:x:*:60000:fixed-window']).toMatch(/^1 \d+$/);
+    // A counter is two fields holding numbers as they are; the field "" holds the time until which the
+    // hash's TTL covers every state (extended with a quarter to spare, not at every call).
+    expect(Object.keys(fields).sort()).toEqual([
+      '',
+      ':z:x:*:1000:gcra#1',
+      ':z:x:*:1000:gcra#2',
+      ':z:x:*:60000:fixed-window#1',
+      ':z:x:*:60000:fixed-window#2',
+    ]);
+    expect(fields[':z:x:*:60000:fixed-window#1']).toBe('1');
+    expect(fields[':z:x:*:60000:fixed-window#2']).toMatch(/^\d+$/);
     const ttl = await client.pttl('layout:{alice}');
     expect(ttl).toBeGreaterThan(59_000);
-    expect(ttl).toBeLessThanOrEqual(60_000);
+    expect(ttl).toBeLessThanOrEqual(75_000);
+    expect(Number(fields[''])).toBeGreaterThanOrEqual(Number(fields[':z:x:*:60000:fixed-window#2']));
   });
 
   it('uses Redis time, not the app clock', async () => {
@@ -112,7 +123,7 @@ describe('RedisStorage', () => {
     };
     const [seconds] = await client.time();
     await storage.consume(request);
-    const resetAt = Number((await client.hget('time:{bob}', ':w'))!.split(' ')[1]);
+    const resetAt = Number(await client.hget('time:{bob}', ':w#2'));
     expect(resetAt - Number(seconds) * 1000 - 60_000).toBeGreaterThanOrEqual(0);
     expect(resetAt - Number(seconds) * 1000 - 60_000).toBeLessThan(5_000);
   });
@@ -147,7 +158,118 @@ describe('RedisStorage', () => {
     expect(await client.exists('reset:{dave}x}', 'reset:{erin}')).toBe(2);
   });
 
+  it('during a block, the script and the blocked cache answer alike: the blocked scope reports the block, the other is unknown', async () => {
+    const clock = new FakeClock();
+    const request: ConsumeRequest = {
+      identityKey: 'blocked-statuses:{frank}',
+      limits: [
+        { key: ':a', limit: 1, windowMs: 1000, algorithm: 'fixed-window', block: 0 },
+        { key: ':b', limit: 100, windowMs: 60_000, algorithm: 'gcra', block: 1 },
+      ],
+      blocks: [
+        { key: ':a:block', durationMs: 5000 },
+        { key: ':b:block', durationMs: 0 },
+      ],
+    };
+    const cached = new RedisStorage(client, { clock: clock.now });
+    await cached.consume(request);
+    const blocking = await cached.consume(request);
+    expect(blocking).toMatchObject({ allowed: false, blocked: true, retryAfterMs: 5000 });
+    expect(blocking.limits).toEqual([
+      { remaining: 0, resetMs: 5000, retryAfterMs: 5000 },
+      { remaining: 99, resetMs: 600, retryAfterMs: 0 },
+    ]);
+    clock.advance(2000);
+    const uncached = new RedisStorage(client, { clock: clock.now, blockedCacheSize: 0 });
+    const expected = {
+      allowed: false,
+      blocked: true,
+      retryAfterMs: 3000,
+      limits: [
+        { remaining: 0, resetMs: 3000, retryAfterMs: 3000 },
+        { remaining: 0, resetMs: 0, retryAfterMs: 0, unknown: true },
+      ],
+    };
+    expect(await cached.consume(request)).toEqual(expected); // from the blocked cache, no round trip
+    expect(await uncached.consume(request)).toEqual(expected); // from the script
+  });
+
   it('rejects a client that is not an ioredis client with a message saying what to pass', () => {
     expect(() => new RedisStorage({} as never)).toThrow(/needs a Redis client of ioredis or iovalkey \(new Redis/);
   });
 });
+
+/** Two limits in one scope that blocks for 30 s, and one in a second scope. */
+function upgradeRequestOf(user: string, algorithm: Algorithm): ConsumeRequest {
+  return {
+    identityKey: `upgrade:{${user}}`,
+    limits: [
+      { key: `:a:1000:${algorithm}`, limit: 2, windowMs: 1000, algorithm, block: 0 },
+      { key: `:a:60000:${algorithm}`, limit: 6, windowMs: 60_000, algorithm, block: 0 },
+      { key: `:b:60000:${algorithm}`, limit: 4, windowMs: 60_000, algorithm, block: 1 },
+    ],
+    blocks: [
+      { key: ':a:block', durationMs: 30_000 },
+      { key: ':b:block', durationMs: 0 },
+    ],
+  };
+}
+
+/** One call of the previous script with its own argument format (23 arguments for 3 limits). */
+async function legacyConsume(request: ConsumeRequest, now: number): Promise<string[]> {
+  const args: (string | number)[] = [now, 0, 600_000, request.limits.length, request.blocks.length];
+  for (const limit of request.limits)
+    args.push(limit.key, limit.limit, limit.windowMs, limit.algorithm, limit.block + 1);
+  for (const block of request.blocks) args.push(block.key, block.durationMs);
+  return String(await client.eval(LEGACY_CONSUME_SCRIPT, 1, request.identityKey, ...args)).split(',');
+}
+
+// An upgrade during traffic: state written by the previous script (one text field per counter) is
+// read by the new one without an error and without forgetting a hit.
+describe.each(['fixed-window', 'sliding-window', 'gcra'] as Algorithm[])(
+  'upgrade from the previous script, %s',
+  (algorithm) => {
+    it('carries over every counter: no error, the quota left is the same, nothing is admitted twice', async () => {
+      const clock = new FakeClock();
+      const user = `carry-${algorithm}`;
+      const scopeB = { ...upgradeRequestOf(user, algorithm), limits: [upgradeRequestOf(user, algorithm).limits[2]] };
+      // Before: 1 hit in scope a (1 s, 60 s), 3 hits in scope b (limit 4), spread so that the
+      // sliding window holds several pairs.
+      expect((await legacyConsume(upgradeRequestOf(user, algorithm), clock.now()))[0]).toBe('1');
+      for (let i = 0; i < 2; i++) {
+        clock.advance(100);
+        expect((await legacyConsume(scopeB, clock.now()))[0]).toBe('1');
+      }
+      const storage = new RedisStorage(client, { clock: clock.now });
+      clock.advance(100);
+      // After: scope b has room for exactly one more hit (GCRA: 15 s a token at 4/min, 300 ms spent).
+      const first = await storage.consume(upgradeRequestOf(user, algorithm));
+      expect(first).toMatchObject({ allowed: true, limits: [{ remaining: 0 }, { remaining: 4 }, { remaining: 0 }] });
+      const second = await storage.consume(scopeB);
+      expect(second).toMatchObject({ allowed: false, blocked: false });
+      expect(second.retryAfterMs).toBeGreaterThan(0);
+      // The 1 s limit of scope a holds the old hit and the new one: the next is rejected and blocks.
+      const third = await storage.consume(upgradeRequestOf(user, algorithm));
+      expect(third).toMatchObject({ allowed: false, blocked: true });
+      expect(third.limits[0]).toMatchObject({ remaining: 0, retryAfterMs: 30_000 });
+      expect(third.retryAfterMs).toBeGreaterThanOrEqual(30_000);
+    });
+
+    it('a block set by the previous script keeps blocking', async () => {
+      const clock = new FakeClock();
+      const user = `block-${algorithm}`;
+      const request = upgradeRequestOf(user, algorithm);
+      for (let i = 0; i < 2; i++) expect((await legacyConsume(request, clock.now()))[0]).toBe('1');
+      const blocked = await legacyConsume(request, clock.now());
+      expect(blocked.slice(0, 3)).toEqual(['0', '1', '30000']);
+      clock.advance(10_000);
+      const storage = new RedisStorage(client, { clock: clock.now, blockedCacheSize: 0 });
+      expect(await storage.consume(request)).toMatchObject({ allowed: false, blocked: true, retryAfterMs: 20_000 });
+      clock.advance(20_000);
+      // The block is over; the 60 s limit of scope a still holds the 2 old hits (GCRA: 20 s of 60 s used).
+      const after = await storage.consume(request);
+      expect(after).toMatchObject({ allowed: true, blocked: false });
+      expect(after.limits[1].remaining).toBe(algorithm === 'gcra' ? 5 : 3);
+    });
+  },
+);

@@ -31,7 +31,8 @@ describe.each(CASES)('RedisStorage on a $kind.name Sentinel client on $platform'
     for (let i = 0; i < 6; i++) statuses.push((await http(app).get('/five').set('x-user', 'watched')).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     const direct = await master.client();
-    expect(Object.values(await direct.hgetall('ratelimit:{watched}'))).toEqual([expect.stringMatching(/^5 \d+$/)]);
+    const state = await direct.hgetall('ratelimit:{watched}');
+    expect(Object.entries(state).filter(([field]) => field.endsWith('#1'))).toEqual([[expect.any(String), '5']]);
     direct.disconnect();
   });
 });

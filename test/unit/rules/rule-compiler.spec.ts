@@ -208,7 +208,7 @@ describe('validateRules', () => {
     [
       'unknown key',
       [{ minutes: 5 }],
-      'Unknown key "minutes" in rule 0 of pattern "^/a" in RateLimitModule config: known keys are group, method, second, minute, hour, day, month, limit, window, blockTime, zone, algorithm, dryRun.',
+      'Unknown key "minutes" in rule 0 of pattern "^/a" in RateLimitModule config: known keys are group, method, second, minute, hour, day, month, limit, window, blockTime, zone, algorithm, cost, dryRun.',
     ],
     ['asgi spelling', [{ block_time: 5 }], 'Unknown key "block_time" in rule 0'],
     [

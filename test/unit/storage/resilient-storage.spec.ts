@@ -120,18 +120,18 @@ describe('BlockedCache', () => {
     cache.add('b', ':b', 1000);
     cache.add('c', ':b', 1000);
     expect(cache.size).toBe(2);
-    expect(cache.blockedUntil('a', blocks, 0)).toBe(0);
-    expect(cache.blockedUntil('c', blocks, 0)).toBe(1000);
+    expect(cache.blockLeft('a', blocks, 0)).toBeUndefined();
+    expect(cache.blockLeft('c', blocks, 0)).toEqual([1000]);
   });
 
-  it('answers the latest standing block among the scopes asked, and drops ended ones', () => {
+  it('answers the ms left of each standing block among the scopes asked, and drops ended ones', () => {
     const cache = new BlockedCache(10);
     cache.add('a', ':x', 500);
     cache.add('a', ':y', 900);
-    expect(cache.blockedUntil('a', [{ key: ':x' }, { key: ':y' }], 100)).toBe(900);
-    expect(cache.blockedUntil('a', [{ key: ':x' }], 100)).toBe(500);
-    expect(cache.blockedUntil('a', [{ key: ':x' }, { key: ':z' }], 500)).toBe(0);
-    expect(cache.blockedUntil('a', [{ key: ':y' }], 950)).toBe(0);
+    expect(cache.blockLeft('a', [{ key: ':x' }, { key: ':y' }], 100)).toEqual([400, 800]);
+    expect(cache.blockLeft('a', [{ key: ':x' }], 100)).toEqual([400]);
+    expect(cache.blockLeft('a', [{ key: ':x' }, { key: ':z' }], 500)).toBeUndefined();
+    expect(cache.blockLeft('a', [{ key: ':y' }], 950)).toBeUndefined();
     expect(cache.size).toBe(0);
   });
 });

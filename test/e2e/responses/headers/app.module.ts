@@ -21,6 +21,10 @@ class HeadersController {
   @Get('once') @RateLimit({ minute: 1 }) once() {
     return 'once';
   }
+  /** Also limited by the config pattern '^/guarded' [{ minute: 100 }], which never blocks. */
+  @Get('guarded') @RateLimit({ second: 1, blockTime: 5 }) guarded() {
+    return 'guarded';
+  }
 }
 
 /** Routes with one, several and custom-window limits; `options` picks the header mode or dry run. */
@@ -38,7 +42,7 @@ export class HeadersAppModule {
           ...options,
           auth,
           storage: new MemoryStorage({ clock: clock.now }),
-          config: { '^/several': [{ minute: 5 }] },
+          config: { '^/several': [{ minute: 5 }], '^/guarded': [{ minute: 100 }] },
         }),
       ],
       controllers: [HeadersController],

@@ -46,6 +46,31 @@ describe.each(PLATFORMS)('rate-limit headers on %s', (platform) => {
       expect(response.headers['ratelimit']).toBe('"10s";r=2;t=10');
     });
 
+    it('during a block: the blocking limit reports the block, a limit the storage did not read is left out', async () => {
+      const booted = await boot(platform, { headers: 'both' });
+      app = booted.app;
+      const policy = '"second";q=1;w=1, "minute";q=100;w=60';
+      const first = await booted.get('/guarded');
+      expect(first.status).toBe(200);
+      expect(first.headers['ratelimit']).toBe('"second";r=0;t=1, "minute";r=99;t=60');
+      // The request that triggers the block: the second limit has no quota until the block ends.
+      const blocking = await booted.get('/guarded');
+      expect(blocking.status).toBe(429);
+      expect(blocking.headers['retry-after']).toBe('5');
+      expect(blocking.headers['ratelimit-policy']).toBe(policy);
+      expect(blocking.headers['ratelimit']).toBe('"second";r=0;t=5, "minute";r=99;t=60');
+      // During the block the minute limit is not read: it is in the policy, not in RateLimit.
+      booted.clock.advanceSeconds(2);
+      const blocked = await booted.get('/guarded');
+      expect(blocked.status).toBe(429);
+      expect(blocked.headers['retry-after']).toBe('3');
+      expect(blocked.headers['ratelimit-policy']).toBe(policy);
+      expect(blocked.headers['ratelimit']).toBe('"second";r=0;t=3');
+      expect(blocked.headers['x-ratelimit-limit']).toBe('1');
+      expect(blocked.headers['x-ratelimit-remaining']).toBe('0');
+      expect(blocked.headers['x-ratelimit-reset']).toBe('3');
+    });
+
     it('a 429 carries the headers, Retry-After rounded up and exactly the JSON body', async () => {
       const booted = await boot(platform);
       app = booted.app;
