@@ -8,6 +8,7 @@ import type {
   LimitCheck,
   RateLimitStorage,
 } from './rate-limit-storage.interface.js';
+import { PLAN_SCRIPT_MAX_ENTRIES, planScript, type PlanScript } from './redis.plan-script.js';
 import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA, SCRIPT_ALGORITHMS } from './redis.script.js';
 import type { RedisClientAdapter, RedisSubscription } from './redis-clients/redis-client.interface.js';
 import { adaptRedisClient, type RedisScriptClient } from './redis-clients/redis-clients.js';
@@ -32,10 +33,21 @@ export interface RedisStorageOptions {
    * `false` = no listening (a reset then reaches the other instances' caches when the blocks end).
    */
   resetChannel?: string | false;
+  /**
+   * Distinct limit plans (the combinations of limits that requests check, one per route and rule
+   * set) that get a Lua script of their own, with their numbers and field names written into it:
+   * Redis then runs about half the interpreter work per call (bench/RESULTS.md, "Redis CPU per
+   * call"), and a call sends no argument but the key. Each such script stays in Redis's script
+   * cache (a few KB) until SCRIPT FLUSH; plans beyond this number (e.g. `RateLimitService` calls
+   * whose limits change at every call) use the one generic script, which makes the same decisions
+   * on the same state. Default 100; 0 = always the generic script.
+   */
+  planScripts?: number;
 }
 
 const DEFAULT_BLOCKED_CACHE_SIZE = 10_000;
 const DEFAULT_RESET_CHANNEL = 'nestjs-ratelimit:reset';
+const DEFAULT_PLAN_SCRIPTS = 100;
 /** ms between two looks at the client's readiness while `ready()` waits. */
 const READY_POLL_MS = 10;
 /** ms added to key lifetimes under an injected test clock (see `RedisStorageOptions.clock`). */
@@ -62,12 +74,22 @@ export class RedisStorage implements RateLimitStorage {
   private readonly clock?: () => number;
   private readonly resetChannel: string | false;
   private subscription?: RedisSubscription;
+  /** The script of each plan that has one (null: the generic script), and the scripts by plan content. */
+  private readonly scriptOf = new WeakMap<PlanArgument, PlanScript | null>();
+  private readonly scripts = new Map<string, PlanScript>();
+  private readonly planScripts: number;
 
   constructor(client: RedisScriptClient, options: RedisStorageOptions = {}) {
     this.client = adaptRedisClient(client);
     this.blocked = new BlockedCache(options.blockedCacheSize ?? DEFAULT_BLOCKED_CACHE_SIZE);
     this.clock = options.clock;
     this.resetChannel = this.blocked.enabled ? (options.resetChannel ?? DEFAULT_RESET_CHANNEL) : false;
+    this.planScripts = options.planScripts ?? DEFAULT_PLAN_SCRIPTS;
+    if (!(this.planScripts >= 0)) {
+      throw new TypeError(
+        `Invalid RedisStorage option planScripts: ${String(options.planScripts)}; give a number >= 0 (0 = always the generic script).`,
+      );
+    }
   }
 
   /** The client library and topology recognised, e.g. `node-redis createCluster`. */
@@ -108,13 +130,31 @@ export class RedisStorage implements RateLimitStorage {
       return { allowed: true, retryAfterMs: 0, blocked: false, limits: [] };
 
     const plan = planArgument(limits, blocks);
-    const numbers =
-      this.clock === undefined
-        ? `[0,${request.peek ? 1 : 0},0${plan.numbers}${costs === undefined ? '' : `,${costs.join(',')}`}]`
-        : `[${this.clock()},${request.peek ? 1 : 0},${TEST_CLOCK_TTL_SLACK_MS}${plan.numbers}${
-            costs === undefined ? '' : `,${costs.join(',')}`
-          }]`;
-    return this.run([identityKey, numbers, ...plan.fields]).then((reply) => this.parse(request, reply as number[]));
+    const script = this.scriptFor(plan);
+    const clocked = this.clock !== undefined;
+    let args: string[];
+    if (script !== null) {
+      args =
+        !clocked && request.peek !== true && costs === undefined
+          ? [identityKey]
+          : [
+              identityKey,
+              clocked ? String(this.clock!()) : '0',
+              request.peek === true ? '1' : '0',
+              clocked ? String(TEST_CLOCK_TTL_SLACK_MS) : '0',
+              ...(costs ?? []).map(String),
+            ];
+    } else {
+      const head = clocked
+        ? `${this.clock!()},${request.peek ? 1 : 0},${TEST_CLOCK_TTL_SLACK_MS}`
+        : `0,${request.peek ? 1 : 0},0`;
+      args = [
+        identityKey,
+        `[${head}${plan.numbers}${costs === undefined ? '' : `,${costs.join(',')}`}]`,
+        ...plan.fields,
+      ];
+    }
+    return this.run(script ?? GENERIC_SCRIPT, args).then((reply) => this.parse(request, reply as number[]));
   }
 
   /** Deletes the identity's hash, then publishes the reset so that every instance forgets its cached blocks. */
@@ -134,13 +174,25 @@ export class RedisStorage implements RateLimitStorage {
     );
   }
 
-  /** EVALSHA; after a Redis restart or SCRIPT FLUSH, EVAL (which loads the script again). */
-  private run(args: string[]): Promise<unknown> {
+  /** The plan's own script while fewer than `planScripts` exist (one per distinct plan content), else null. */
+  private scriptFor(plan: PlanArgument): PlanScript | null {
+    let script = this.scriptOf.get(plan);
+    if (script === undefined) {
+      script = this.scripts.get(plan.signature) ?? null;
+      if (script === null && this.scripts.size < this.planScripts && plan.scriptable) {
+        script = planScript(plan.limits, plan.blocks);
+        this.scripts.set(plan.signature, script);
+      }
+      this.scriptOf.set(plan, script);
+    }
+    return script;
+  }
+
+  /** EVALSHA; the first time on a server, or after a Redis restart or SCRIPT FLUSH, EVAL (which loads the script). */
+  private run(script: PlanScript, args: string[]): Promise<unknown> {
     return this.client
-      .evalsha(CONSUME_SCRIPT_SHA, 1, args)
-      .catch((error: unknown) =>
-        isNoScript(error) ? this.client.eval(CONSUME_SCRIPT, 1, args) : Promise.reject(error),
-      );
+      .evalsha(script.sha, 1, args)
+      .catch((error: unknown) => (isNoScript(error) ? this.client.eval(script.text, 1, args) : Promise.reject(error)));
   }
 
   /** The script's reply: integers (numbers from every supported client). */
@@ -176,12 +228,20 @@ export class RedisStorage implements RateLimitStorage {
 
 /** The parts of the script's arguments that depend only on a request's limits and blocks (see `CONSUME_SCRIPT`). */
 interface PlanArgument {
+  limits: readonly LimitCheck[];
   blocks: readonly BlockScope[];
   /** `,L,B,...` of ARGV[1]: its numbers after now, peek and the TTL slack, before the costs. */
   numbers: string;
   /** ARGV[2..]: `""`, `k#1` and `k#2` of each counter, the block fields. */
   fields: string[];
+  /** The plan's content (numbers and fields): plans of equal content share one plan script. */
+  signature: string;
+  /** Whether a plan script can be written for it (at least one limit, not too many). */
+  scriptable: boolean;
 }
+
+/** The generic script, for plans without a script of their own. */
+const GENERIC_SCRIPT: PlanScript = { text: CONSUME_SCRIPT, sha: CONSUME_SCRIPT_SHA };
 
 /** The plan part of the script's arguments, built once per `limits` array (the guard's are long-lived). */
 const planArguments = new WeakMap<readonly LimitCheck[], PlanArgument>();
@@ -195,14 +255,19 @@ function planArgument(limits: readonly LimitCheck[], blocks: readonly BlockScope
     numbers += `,${algorithm},${limit.limit},${limit.windowMs},${limit.block + 1},${limit.shadow ? 1 : 0}`;
   }
   for (const block of blocks) numbers += `,${block.durationMs}`;
+  const fields = [
+    '',
+    ...limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`]),
+    ...blocks.map((block) => block.key),
+  ];
   const plan: PlanArgument = {
+    limits,
     blocks,
     numbers,
-    fields: [
-      '',
-      ...limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`]),
-      ...blocks.map((block) => block.key),
-    ],
+    fields,
+    signature: JSON.stringify([numbers, fields]),
+    scriptable:
+      limits.length > 0 && limits.length <= PLAN_SCRIPT_MAX_ENTRIES && blocks.length <= PLAN_SCRIPT_MAX_ENTRIES,
   };
   planArguments.set(limits, plan);
   return plan;

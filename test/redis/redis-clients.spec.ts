@@ -1,6 +1,6 @@
 import { createClient } from 'redis';
 import { RedisStorage, type ConsumeRequest } from '../../lib/index.js';
-import { CONSUME_SCRIPT_SHA } from '../../lib/storage/redis.script.js';
+import { planScript } from '../../lib/storage/redis.plan-script.js';
 import {
   CLIENT_KINDS,
   kindsFor,
@@ -88,10 +88,11 @@ describe.each(kindsFor('plain'))('RedisStorage on a $name client', (kind) => {
     const admin = await server.client();
     const user = `flush-${name}`;
     expect(await allowedSequence(subject(), twoPerMinute(user), 1)).toEqual([true]);
+    const { sha } = planScript(twoPerMinute(user).limits, twoPerMinute(user).blocks);
     await admin.script('FLUSH');
-    expect(await admin.script('EXISTS', CONSUME_SCRIPT_SHA)).toEqual([0]);
+    expect(await admin.script('EXISTS', sha)).toEqual([0]);
     expect(await allowedSequence(subject(), twoPerMinute(user), 2)).toEqual([true, false]);
-    expect(await admin.script('EXISTS', CONSUME_SCRIPT_SHA)).toEqual([1]);
+    expect(await admin.script('EXISTS', sha)).toEqual([1]);
     admin.disconnect();
 
     await server.kill();
@@ -121,7 +122,8 @@ describe.each(kindsFor('cluster'))('RedisStorage on a $name Cluster client', (ki
     const admins = await Promise.all(cluster.nodes.map((node) => node.client()));
     await Promise.all(admins.map((admin) => admin.script('FLUSH')));
     for (const user of users) expect(await allowedSequence(subject(), twoPerMinute(user), 2)).toEqual([true, false]);
-    const loaded = await Promise.all(admins.map((admin) => admin.script('EXISTS', CONSUME_SCRIPT_SHA)));
+    const { sha } = planScript(twoPerMinute(users[0]).limits, twoPerMinute(users[0]).blocks);
+    const loaded = await Promise.all(admins.map((admin) => admin.script('EXISTS', sha)));
     expect(loaded).toEqual(admins.map(() => [1]));
     for (const admin of admins) admin.disconnect();
   });

@@ -4,7 +4,8 @@ import { CLIENT_KINDS, type TestClient, type Topology } from '../support/redis-c
 import { RedisClusterServer, RedisServer } from '../support/redis-harness.js';
 
 // The storage conformance suite, with the suite's FakeClock driving Redis through the test-only
-// `clock` option, on one Redis instance and on a 3-master Redis Cluster, with every client kind.
+// `clock` option, on one Redis instance and on a 3-master Redis Cluster, with every client kind;
+// each plan runs its own script (the default), and on ioredis also the generic script (`planScripts: 0`).
 
 let server: RedisServer;
 let cluster: RedisClusterServer;
@@ -35,4 +36,14 @@ for (const kind of CLIENT_KINDS) {
       close: async () => {},
     }));
   }
+}
+
+for (const [topology, label] of TOPOLOGIES) {
+  describeStorageConformance(`RedisStorage, generic script, on ${label} (${CLIENT_KINDS[0].name})`, async (clock) => ({
+    storage: new RedisStorage(clients.get(`${CLIENT_KINDS[0].name} ${topology}`)!.client, {
+      clock: clock.now,
+      planScripts: 0,
+    }),
+    close: async () => {},
+  }));
 }

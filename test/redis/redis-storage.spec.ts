@@ -8,6 +8,7 @@ import {
   type ConsumeRequest,
   type LimitCheck,
 } from '../../lib/index.js';
+import { luaString, planScript } from '../../lib/storage/redis.plan-script.js';
 import { CONSUME_SCRIPT_SHA } from '../../lib/storage/redis.script.js';
 import { FakeClock } from '../support/app.js';
 import { RedisServer } from '../support/redis-harness.js';
@@ -52,15 +53,19 @@ afterAll(async () => {
 });
 
 describe('RedisStorage', () => {
-  it('makes the same decisions as MemoryStorage on random traces (every algorithm, blocks, peeks, shared keys)', async () => {
+  it('makes the same decisions as MemoryStorage on random traces (every algorithm, blocks, peeks, shared keys; plan scripts and the generic script in turn on one state)', async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 40 }), async (steps) => {
         run++;
         const clock = new FakeClock();
         const memory = new MemoryStorage({ clock: clock.now });
-        const redis = new RedisStorage(client, { clock: clock.now });
+        const storages = [
+          new RedisStorage(client, { clock: clock.now }),
+          new RedisStorage(client, { clock: clock.now, planScripts: 0 }),
+        ];
         for (const [index, s] of steps.entries()) {
+          const redis = storages[index % 2];
           clock.advance(s.advanceMs);
           const limits: LimitCheck[] = s.limits.map((i, n) => ({ ...LIMITS[i], block: s.block[n] }));
           if (s.duplicate) limits.push({ ...limits[0] });
@@ -128,19 +133,57 @@ describe('RedisStorage', () => {
     expect(resetAt - Number(seconds) * 1000 - 60_000).toBeLessThan(5_000);
   });
 
-  it('runs again after SCRIPT FLUSH (NOSCRIPT falls back to EVAL, which loads the script)', async () => {
-    const storage = new RedisStorage(client);
-    const request: ConsumeRequest = {
-      identityKey: 'flush:{carol}',
-      limits: [{ key: ':w', limit: 2, windowMs: 60_000, algorithm: 'fixed-window', block: 0 }],
-      blocks: [{ key: ':b', durationMs: 0 }],
-    };
-    expect((await storage.consume(request)).allowed).toBe(true);
+  it.each([
+    ['its plan script', {}, (request: ConsumeRequest) => planScript(request.limits, request.blocks).sha],
+    ['the generic script (planScripts: 0)', { planScripts: 0 }, () => CONSUME_SCRIPT_SHA],
+  ])(
+    'runs again after SCRIPT FLUSH with %s (NOSCRIPT falls back to EVAL, which loads it)',
+    async (_, options, shaOf) => {
+      const storage = new RedisStorage(client, options);
+      const request: ConsumeRequest = {
+        identityKey: `flush:{carol-${String(options.planScripts)}}`,
+        limits: [{ key: ':w', limit: 2, windowMs: 60_000, algorithm: 'fixed-window', block: 0 }],
+        blocks: [{ key: ':b', durationMs: 0 }],
+      };
+      expect((await storage.consume(request)).allowed).toBe(true);
+      await client.script('FLUSH');
+      expect(await client.script('EXISTS', shaOf(request), CONSUME_SCRIPT_SHA)).toEqual([0, 0]);
+      expect((await storage.consume(request)).allowed).toBe(true);
+      expect(await client.script('EXISTS', shaOf(request))).toEqual([1]);
+      expect((await storage.consume(request)).allowed).toBe(false);
+      // Only the script used was loaded.
+      const other =
+        shaOf(request) === CONSUME_SCRIPT_SHA ? planScript(request.limits, request.blocks).sha : CONSUME_SCRIPT_SHA;
+      expect(await client.script('EXISTS', other)).toEqual([0]);
+    },
+  );
+
+  it('gives at most `planScripts` plans a script of their own (plans of equal content share one), the others the generic script', async () => {
+    const clock = new FakeClock();
+    const storage = new RedisStorage(client, { clock: clock.now, planScripts: 2 });
+    const planOf = (limit: number): Pick<ConsumeRequest, 'limits' | 'blocks'> => ({
+      limits: [{ key: `:cap:${limit}`, limit, windowMs: 60_000, algorithm: 'gcra', block: 0 }],
+      blocks: [{ key: ':cap:block', durationMs: 0 }],
+    });
     await client.script('FLUSH');
-    expect(await client.script('EXISTS', CONSUME_SCRIPT_SHA)).toEqual([0]);
-    expect((await storage.consume(request)).allowed).toBe(true);
-    expect(await client.script('EXISTS', CONSUME_SCRIPT_SHA)).toEqual([1]);
-    expect((await storage.consume(request)).allowed).toBe(false);
+    const plans = [planOf(1), planOf(2), { ...planOf(1) }, planOf(3), planOf(4)];
+    plans[2] = { limits: planOf(1).limits.map((limit) => ({ ...limit })), blocks: [...planOf(1).blocks] }; // equal content, new arrays
+    for (const plan of plans) {
+      const request = { identityKey: 'cap:{gina}', ...plan };
+      expect((await storage.consume(request)).allowed).toBe(plan !== plans[2]); // limit 1: the 2nd hit is rejected
+    }
+    const shas = [planOf(1), planOf(2), planOf(3), planOf(4)].map((plan) => planScript(plan.limits, plan.blocks).sha);
+    expect(await client.script('EXISTS', ...shas, CONSUME_SCRIPT_SHA)).toEqual([1, 1, 0, 0, 1]);
+    expect(() => new RedisStorage(client, { planScripts: -1 })).toThrow(/planScripts: -1; give a number >= 0/);
+  });
+
+  it('writes every field name into a plan script as the client sends it as an argument (quotes, newlines, UTF-8, lone surrogates)', async () => {
+    const names = ['a\'b\\c"d', 'x\ny\r\0z', ':é:ü:日本:😀', '\ud800x', 'x\udfff', '', ']] -- [[', '%s%d'];
+    for (const name of names) {
+      const literal = await client.eval(`return ${luaString(name)}`, 0);
+      const argument = await client.eval('return ARGV[1]', 0, name);
+      expect(literal).toEqual(argument);
+    }
   });
 
   it('reset deletes every counter and block of the identity, and only of that identity', async () => {
