@@ -7,6 +7,7 @@ import {
   type BlockScope,
   type ConsumeRequest,
   type LimitCheck,
+  type RedisStorageOptions,
 } from '../../lib/index.js';
 import { luaString, planScript } from '../../lib/storage/redis.plan-script.js';
 import { CONSUME_SCRIPT_SHA } from '../../lib/storage/redis.script.js';
@@ -133,7 +134,7 @@ describe('RedisStorage', () => {
     expect(resetAt - Number(seconds) * 1000 - 60_000).toBeLessThan(5_000);
   });
 
-  it.each([
+  it.each<[string, RedisStorageOptions, (request: ConsumeRequest) => string]>([
     ['its plan script', {}, (request: ConsumeRequest) => planScript(request.limits, request.blocks).sha],
     ['the generic script (planScripts: 0)', { planScripts: 0 }, () => CONSUME_SCRIPT_SHA],
   ])(
