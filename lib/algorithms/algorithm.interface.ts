@@ -50,18 +50,21 @@ export interface WindowAlgorithm<State = unknown> {
   /** The ms timestamp from which the state holds nothing (it can be dropped). */
   expiresAt(state: State, windowMs: number): number;
   /**
-   * The same algorithm as a Lua fragment of the Redis script (`lib/storage/redis.script.ts`), run
-   * once per limit. Its state is two hash fields, `v1` and `v2` (their stored values: strings, or
-   * false when absent), the other locals in scope are `now`, `limit` (>= 1), `window` and `cost`
-   * (0..limit), whole numbers. It sets `ok`, `rem`, `reset`, `retry` (as `check` fills
-   * `LimitStatus`) and, when `ok` and `cost > 0`, `n1` and `n2` (the fields' new values, nil when
-   * unchanged; numbers are written by Redis, not formatted in Lua) and `exp` (the ms timestamp from
-   * which the state is dead), as `record` then `expiresAt`.
+   * The same algorithm as a Lua fragment of the Redis scripts (`lib/storage/redis.script.ts` and
+   * `redis.plan-script.ts`), run once per limit. Its state is one hash field, `s` (its stored value,
+   * a string of little-endian doubles packed with `struct`, or false/nil when absent); the other
+   * locals in scope are `now`, `limit` (>= 1), `window` and `cost` (0..limit), whole numbers. It sets
+   * `ok`, `rem`, `reset`, `retry` (as `check` fills `LimitStatus`) and, when `ok` and `cost > 0`, `n`
+   * (the field's new value) and `exp` (the ms timestamp from which the state is dead), as `record`
+   * then `expiresAt`.
    */
   readonly lua: string;
   /**
-   * Lua that reads `v`, the state as earlier versions of the script kept it (one text field), into
-   * `v1` and `v2`: run once per identity hash written before an upgrade.
+   * Lua that reads `v`, the state as the first version of the script kept it (one text field), into
+   * `v1` and `v2`, the two fields of the second version (numbers as text; the sliding window's pairs
+   * packed).
    */
   readonly luaUpgrade: string;
+  /** Lua that packs `v1` and `v2` (the second version's two fields) into `s`, this version's state. */
+  readonly luaPack: string;
 }

@@ -21,7 +21,7 @@ export interface FixedWindowState {
  *   (`windowMs` when no window is open).
  * - Rejected: `retryAfterMs = resetMs = resetAt - now` (>= 1 ms with whole-ms times). A limit of 0
  *   or a cost above the limit rejects with `windowMs`, whatever the state.
- * - The state can be dropped from `resetAt`. Stored in Redis as two fields, `count` and `resetAt`.
+ * - The state can be dropped from `resetAt`. Stored in Redis as one field: `count` and `resetAt` packed.
  */
 export const fixedWindow: WindowAlgorithm<FixedWindowState> = {
   name: 'fixed-window',
@@ -53,20 +53,17 @@ export const fixedWindow: WindowAlgorithm<FixedWindowState> = {
     return state.resetAt;
   },
 
-  // v1 = count, v2 = resetAt: one number written per hit (resetAt only when a window opens).
+  // s = count, resetAt as two little-endian doubles.
   lua: `
 local count, resetAt = 0, 0
-if v1 then
-  resetAt = v2 + 0
-  if now < resetAt then count = v1 + 0 end
-end
-if now < resetAt then reset = resetAt - now else resetAt, reset = now + window, window end
+if s then count, resetAt = struct.unpack('<dd', s) end
+if now < resetAt then reset = resetAt - now else count, resetAt, reset = 0, now + window, window end
 if count + cost <= limit then
   ok, rem, retry = true, limit - count - cost, 0
-  n1, exp = count + cost, resetAt
-  if count == 0 then n2 = resetAt end
+  n, exp = struct.pack('<dd', count + cost, resetAt), resetAt
 else
   ok, rem, retry = false, 0, reset
 end`,
   luaUpgrade: `v1, v2 = string.match(v, '^(%S+) (%S+)$')`,
+  luaPack: `s = struct.pack('<dd', v1 + 0, v2 + 0)`,
 };

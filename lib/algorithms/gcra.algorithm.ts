@@ -65,7 +65,7 @@ const scratch: GcraState = { tat: 0, rest: 0 };
  *   the ms until one more hit fits (the next token).
  * - Rejected: `retryAfterMs = resetMs = over + (next.rest > 0 ? 1 : 0)` (>= 1): at `now + retryAfterMs`
  *   the request is admitted. A limit of 0 or a cost above the limit rejects with `windowMs`.
- * - The state is idle (can be dropped) from `tat + (rest > 0 ? 1 : 0)`. Stored in Redis as two fields, `tat` and `rest`.
+ * - The state is idle (can be dropped) from `tat + (rest > 0 ? 1 : 0)`. Stored in Redis as one field: `tat` and `rest` packed.
  *
  * Integer arithmetic is exact while `windowMs * limit < 2^53` (a month with limit 3,000,000).
  */
@@ -95,13 +95,13 @@ export const gcra: WindowAlgorithm<GcraState> = {
     return state.rest > 0 ? state.tat + 1 : state.tat;
   },
 
-  // v1 = tat, v2 = rest.
+  // s = tat, rest as two little-endian doubles.
   lua: `
 local tat, rest = now, 0
-if v1 then
-  local t = v1 + 0
+if s then
+  local t, r = struct.unpack('<dd', s)
   if t >= now then
-    tat, rest = t, v2 + 0
+    tat, rest = t, r
     if rest >= limit then tat, rest = tat + 1, 0 end
   end
 end
@@ -117,12 +117,12 @@ if over < 0 or (over == 0 and rest == 0) then
   local free = (window - tat + now) * limit - rest
   rem = math.floor(free / window)
   ok, reset, retry = true, math.ceil(((rem + 1) * window - free) / limit), 0
-  n1, exp = tat, tat
+  n, exp = struct.pack('<dd', tat, rest), tat
   if rest > 0 then exp = tat + 1 end
-  if not v2 or rest ~= v2 + 0 then n2 = rest end
 else
   if rest > 0 then over = over + 1 end
   ok, rem, reset, retry = false, 0, over, over
 end`,
   luaUpgrade: `v1, v2 = string.match(v, '^(%S+) (%S+)$')`,
+  luaPack: `s = struct.pack('<dd', v1 + 0, v2 + 0)`,
 };

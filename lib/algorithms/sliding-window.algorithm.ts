@@ -68,8 +68,8 @@ function recordTime(hits: readonly number[], now: number, limit: number, windowM
  * - Rejected: `retryAfterMs = resetMs` = `at + windowMs - now` of the first pair (from the oldest)
  *   at which the running count reaches `live + cost - limit`. Always >= 1 ms. A limit of 0 or a cost
  *   above the limit rejects with `windowMs`.
- * - The state can be dropped from the newest pair's `at + windowMs`. Stored in Redis as two fields:
- *   `total`, and the pairs (live as of the last write) as little-endian doubles.
+ * - The state can be dropped from the newest pair's `at + windowMs`. Stored in Redis as one field:
+ *   `total`, then the pairs (live as of the last write), as little-endian doubles.
  *
  * Approximation: with `b > 1` (limits above 1000) a hit counts as if it happened up to `b - 1` ms
  * later, so it stays live for between `windowMs` and `windowMs + b - 1` ms. This never admits more
@@ -120,46 +120,48 @@ export const slidingWindow: WindowAlgorithm<SlidingWindowState> = {
     return state.hits.length === 0 ? 0 : state.hits[state.hits.length - 2] + windowMs;
   },
 
-  // v1 = total, v2 = the pairs as little-endian doubles (16 bytes a pair): a hit reads the dead
-  // prefix, the oldest live pair and the newest one, and formats one number.
+  // s = total, then the pairs (at, count), all as little-endian doubles (8 bytes, then 16 a pair):
+  // a hit reads the dead prefix, the oldest live pair and the newest one.
   lua: `
 local b = 1
 if limit > ${SLIDING_WINDOW_EXACT_LIMIT} then b = math.max(1, math.ceil(window / ${SLIDING_WINDOW_BUCKETS})) end
 local at = math.ceil(now / b) * b
-local live, pos, size, oldest = 0, 1, 0, nil
-if v1 then
-  live, size = v1 + 0, #v2
+local live, pos, size, oldest = 0, 9, 0, nil
+if s then
+  live, size = struct.unpack('<d', s), #s
   while pos < size do
-    local t, c = struct.unpack('<dd', v2, pos)
+    local t, c = struct.unpack('<dd', s, pos)
     if t + window > now then oldest = t break end
     live, pos = live - c, pos + 16
   end
+  if not oldest then live = 0 end
 end
 if live + cost <= limit then
   if live == 0 then oldest = at end
   ok, rem, reset, retry = true, limit - live - cost, oldest + window - now, 0
-  if live == 0 then n2 = struct.pack('<dd', at, cost)
+  if live == 0 then n = struct.pack('<ddd', cost, at, cost)
   else
-    local t, c = struct.unpack('<dd', v2, size - 15)
-    if t >= at then n2, at = string.sub(v2, pos, size - 16) .. struct.pack('<dd', t, c + cost), t
-    elseif pos > 1 then n2 = string.sub(v2, pos) .. struct.pack('<dd', at, cost)
-    else n2 = v2 .. struct.pack('<dd', at, cost) end
+    local t, c = struct.unpack('<dd', s, size - 15)
+    if t >= at then n, at = struct.pack('<d', live + cost) .. string.sub(s, pos, size - 16) .. struct.pack('<dd', t, c + cost), t
+    else n = struct.pack('<d', live + cost) .. string.sub(s, pos) .. struct.pack('<dd', at, cost) end
   end
-  n1, exp = live + cost, at + window
+  exp = at + window
 else
   local leaving = live + cost - limit
   while true do
-    local t, c = struct.unpack('<dd', v2, pos)
+    local t, c = struct.unpack('<dd', s, pos)
     leaving = leaving - c
     if leaving <= 0 then retry = t + window - now break end
     pos = pos + 16
   end
   ok, rem, reset = false, 0, retry
 end`,
-  // Earlier versions: '<total> <at> <count> <at> <count> ...' in one text field.
+  // Earlier versions: '<total> <at> <count> <at> <count> ...' in one text field; then the total
+  // and the pairs (as doubles) in two fields.
   luaUpgrade: `
 local total, rest = string.match(v, '^(%S+)(.*)$')
 local list = {}
 for t, c in string.gmatch(rest, ' (%S+) (%S+)') do list[#list + 1] = struct.pack('<dd', tonumber(t), tonumber(c)) end
 v1, v2 = total, table.concat(list)`,
+  luaPack: `s = struct.pack('<d', v1 + 0) .. v2`,
 };

@@ -50,9 +50,9 @@ export function planScript(limits: readonly LimitCheck[], blocks: readonly Block
 function planScriptText(limits: readonly LimitCheck[], blocks: readonly BlockScope[]): string {
   const L = limits.length;
   const B = blocks.length;
-  /** Index in the HMGET reply of limit i's fields (1-based i): `""` is 1, then k#1 and k#2 of each limit, then the blocks. */
-  const v1 = (i: number) => 2 * i;
-  const block = (j: number) => 1 + 2 * L + j;
+  /** Index in the HMGET reply of limit i's field (1-based i): `""` is 1, then k#s of each limit, then the blocks. */
+  const state = (i: number) => 1 + i;
+  const block = (j: number) => 1 + L + j;
   const cost = (i: number) => `c${i}`;
   const costs = limits.map((_, k) => cost(k + 1)).join(', ');
   const each = <T>(list: readonly T[], lua: (item: T, n: number) => string) =>
@@ -74,7 +74,7 @@ if now == 0 then
   now = t[1] * 1000 + math.floor(t[2] / 1000)
 end
 local values = redis.call('HMGET', key, '', ${[
-    ...limits.flatMap((limit) => [luaString(`${limit.key}#1`), luaString(`${limit.key}#2`)]),
+    ...limits.map((limit) => luaString(`${limit.key}#s`)),
     ...blocks.map((scope) => luaString(scope.key)),
   ].join(', ')})
 
@@ -84,7 +84,7 @@ ${each(blocks, (_, j) => `if values[${block(j)}] and values[${block(j)}] - now >
 if wait > 0 then
   local left = {}
   for j = 1, ${B} do
-    local u = tonumber(values[${1 + 2 * L} + j]) or 0
+    local u = tonumber(values[${1 + L} + j]) or 0
     if u > now then left[j] = u - now else left[j] = 0 end
   end
   local r = { 0, 1, wait }
@@ -93,42 +93,52 @@ ${each(limits, (limit, i) => `  if left[${limit.block + 1}] > 0 then r[${2 * i +
   return r
 end
 
--- 2. A hash without the field "" is new, or from a version that kept a counter as one text field.
-local upgraded
-if not values[1] then
-  local texts = redis.call('HMGET', key, ${limits.map((limit) => luaString(limit.key)).join(', ')})
+-- 2. A counter without its field k#s may have its state in an earlier version's fields: carried
+-- over, and its old fields deleted when its new field is written.
+local upgraded, dels
+if ${limits.map((_, k) => `not values[${state(k + 1)}]`).join(' or ')} then
+  local old = redis.call('HMGET', key, ${limits
+    .flatMap((limit) => [luaString(`${limit.key}#1`), luaString(`${limit.key}#2`), luaString(limit.key)])
+    .join(', ')})
 ${each(
   limits,
-  (limit, i) => `  if texts[${i}] and not values[${v1(i)}] then
-    local v, v1, v2 = texts[${i}], nil, nil
-    ${indent(WINDOW_ALGORITHMS[limit.algorithm].luaUpgrade, '    ')}
-    values[${v1(i)}], values[${v1(i) + 1}] = v1, v2
-    upgraded = upgraded or {}
-    upgraded[${i}] = true
+  (limit, i) => `  if not values[${state(i)}] then
+    local v1, v2, v, s = old[${3 * i - 2}], old[${3 * i - 1}], old[${3 * i}], nil
+    if not v1 and v then
+      ${indent(WINDOW_ALGORITHMS[limit.algorithm].luaUpgrade, '      ')}
+    end
+    if v1 and v2 then
+      ${indent(WINDOW_ALGORITHMS[limit.algorithm].luaPack, '      ')}
+      values[${state(i)}] = s
+      upgraded = upgraded or {}
+      upgraded[${i}] = true
+    end
   end`,
 )}
 end
 
 -- 3. Check every limit and prepare the writes of each that admits; shadow limits never reject.
 local r = { 1, 0, 0${', 0, 0'.repeat(L)} }
-local writes = { ${Array.from({ length: 2 * (2 * L + B + 1) }, () => '0').join(', ')} }
+local writes = { ${Array.from({ length: 2 * (L + B + 1) }, () => '0').join(', ')} }
 local nw, expires, allowed, retryAfter = 0, 0, true, 0
 ${each(
   limits,
   (limit, i) => `do
   local limit, window, cost = ${limit.limit}, ${limit.windowMs}, ${cost(i)}
-  local v1, v2 = values[${v1(i)}], values[${v1(i) + 1}]
-  local ok, rem, reset, retry, n1, n2, exp = false, 0, window, window, nil, nil, 0
+  local s = values[${state(i)}]
+  local ok, rem, reset, retry, n, exp = false, 0, window, window, nil, 0
   if limit > 0 and cost <= limit then
     ${indent(WINDOW_ALGORITHMS[limit.algorithm].lua, '    ')}
   end
   if ok then
     r[${2 * i + 2}], r[${2 * i + 3}] = rem, reset
     if cost > 0 then
-      if upgraded and upgraded[${i}] and n2 == nil then n2 = v2 end
-      if n1 ~= nil then writes[nw + 1], writes[nw + 2], nw = ${luaString(`${limit.key}#1`)}, n1, nw + 2 end
-      if n2 ~= nil then writes[nw + 1], writes[nw + 2], nw = ${luaString(`${limit.key}#2`)}, n2, nw + 2 end
+      writes[nw + 1], writes[nw + 2], nw = ${luaString(`${limit.key}#s`)}, n, nw + 2
       if exp > expires then expires = exp end
+      if upgraded and upgraded[${i}] then
+        dels = dels or {}
+        dels[#dels + 1], dels[#dels + 2], dels[#dels + 3] = ${luaString(`${limit.key}#1`)}, ${luaString(`${limit.key}#2`)}, ${luaString(limit.key)}
+      end
     end
   else
     r[${2 * i + 2}], r[${2 * i + 3}] = rem, -retry${
@@ -144,7 +154,7 @@ end`,
 
 -- 4. Rejected: nothing is counted; each rejecting limit with a block time blocks its scope.
 if not allowed then
-  r[1], r[3], nw, expires = 0, retryAfter, 0, 0
+  r[1], r[3], nw, expires, dels = 0, retryAfter, 0, 0, nil
 ${each(limits, (_, i) => `  if r[${2 * i + 3}] > 0 then r[${2 * i + 2}] = r[${2 * i + 2}] + ${cost(i)} end`)}${
     blocking.includes(true)
       ? `
@@ -189,6 +199,7 @@ if peek == 0 and nw > 0 then
   else
     redis.call('HSET', key, unpack(writes, 1, nw))
   end
+  if dels then redis.call('HDEL', key, unpack(dels)) end
 end
 return r
 `;

@@ -5,30 +5,33 @@ import { WINDOW_ALGORITHMS } from '../algorithms/algorithms.js';
 /** The algorithms of the script, in the order of their ids (1-based) in its argument. */
 export const SCRIPT_ALGORITHMS: readonly Algorithm[] = ['fixed-window', 'gcra', 'sliding-window'];
 
-const indent = (lua: string) => lua.replace(/\n/g, '\n      ');
 /** `if algorithm == 1 then <lua of the first> elseif ... end`, the Lua of `part` of each algorithm. */
-const dispatch = (part: 'lua' | 'luaUpgrade') =>
+const dispatch = (part: 'lua' | 'luaUpgrade' | 'luaPack', by: string) =>
   SCRIPT_ALGORITHMS.map(
     (name, i) =>
-      `${i === 0 ? 'if' : 'elseif'} algorithm == ${i + 1} then${indent(`\n${WINDOW_ALGORITHMS[name][part]}`)}`,
-  ).join('\n    ') + '\n    end';
+      `${i === 0 ? 'if' : 'elseif'} algorithm == ${i + 1} then\n${by}  ${WINDOW_ALGORITHMS[name][part].trim().replace(/\n/g, `\n${by}  `)}`,
+  ).join(`\n${by}`) + `\n${by}end`;
 
 /**
- * The Lua script behind `RedisStorage`: one call answers a whole `ConsumeRequest` atomically,
- * making the same decisions as `MemoryStorage`. Each algorithm's Lua lives next to its TypeScript
- * (`WindowAlgorithm.lua` in `lib/algorithms/<name>.algorithm.ts`); this file only assembles them.
+ * The generic Lua script behind `RedisStorage`: one call answers a whole `ConsumeRequest`
+ * atomically, making the same decisions as `MemoryStorage`. Each algorithm's Lua lives next to its
+ * TypeScript (`WindowAlgorithm.lua` in `lib/algorithms/<name>.algorithm.ts`); this file only
+ * assembles them. Most plans run a script of their own instead (`redis.plan-script.ts`: the same
+ * decisions on the same state, with the plan written into the code); this one takes the plan as
+ * arguments, for any plan.
  *
  * Layout: all state of one identity is ONE Redis hash, `KEYS[1]` = the identity key (e.g.
  * `ratelimit:{alice}`, whose `{...}` hash tag pins it to one Cluster slot). A counter `k` of
- * `ConsumeRequest` (relative to the identity key) is two fields, `k#1` and `k#2`, holding numbers
- * as they are (see each algorithm); a block `k` is the field `k` holding its end (ms timestamp).
- * The field `""` holds the ms timestamp until which the hash's TTL is known to cover every state.
- * The hash expires when its last state is dead, and `reset` is one DEL.
+ * `ConsumeRequest` (relative to the identity key) is one field, `k#s`, holding its numbers as
+ * little-endian doubles (`struct.pack`; see each algorithm); a block `k` is the field `k` holding its
+ * end (ms timestamp). The field `""` holds the ms timestamp until which the hash's TTL is known to
+ * cover every state. The hash expires when its last state is dead, and `reset` is one DEL.
  *
- * Upgrade: versions before 0.x kept a counter as one text field `k` (`<count> <resetAt>`,
- * `<tat> <rest>`, `<total> <at> <count> ...`) and had no field `""`. A hash without `""` is read
- * once more for those fields, which are carried over (then ignored; they expire with the hash), so
- * an upgrade forgets no hit; blocks are the same in both versions.
+ * Upgrade: earlier versions kept a counter as two fields holding numbers as text, `k#1` and `k#2`
+ * (0.1), or as one text field `k` (`<count> <resetAt>`, `<tat> <rest>`, `<total> <at> <count> ...`;
+ * before). A counter without its field `k#s` is looked for in those (one more HMGET, so only on the
+ * first hit of a counter); what is found is carried over, and the old fields are deleted when the new
+ * one is written: an upgrade forgets no hit. Blocks and `""` are the same in every version.
  *
  * Arguments (for the interpreter's cost and the client's: numbers decoded in C by cjson, strings
  * passed as they are, nothing parsed in Lua):
@@ -36,8 +39,8 @@ const dispatch = (part: 'lua' | 'luaUpgrade') =>
  *   shadow) x L, durationMs x B, (cost x L)]`: `now` in ms (0 = Redis `TIME`), `peek` and `shadow`
  *   1/0, `ttlSlack` ms added to PEXPIRE, `algorithm` a 1-based index into `SCRIPT_ALGORITHMS`,
  *   `block` a 1-based index into the blocks; without costs, every cost is 1.
- * - ARGV[2..]: the fields `""`, `k#1` and `k#2` of each of the L counters, the B block fields
- *   (the HMGET arguments).
+ * - ARGV[2..]: the field `""`, the field `k#s` of each of the L counters, the B block fields (the
+ *   HMGET arguments).
  *
  * Reply: an array of integers: allowed (1/0), blocked (1/0), retryAfterMs, then per limit
  * `remaining` and `resetMs` when it admits, or `-retryAfterMs` (which is also its resetMs) when it
@@ -57,7 +60,7 @@ local pB = 5 + 5 * nL
 local pC = pB + nB
 -- There are costs when more numbers follow the blocks.
 if #a == pC then pC = nil end
-local bV = 1 + 2 * nL
+local bV = 1 + nL
 
 -- 1. A standing block in any scope of the request rejects it; nothing is read or counted. The
 -- limits of a blocked scope report the block's end, the others are unknown (remaining -1).
@@ -81,21 +84,37 @@ if wait > 0 then
   return r
 end
 
--- 2. A hash without the field "" is new, or from a version that kept a counter as one text field:
--- such a counter is carried over (both of its fields written at its next hit).
-local upgraded
-if not values[1] and nL > 0 then
-  local old = {}
-  for i = 1, nL do old[i] = string.sub(ARGV[1 + 2 * i], 1, -3) end
-  local texts = redis.call('HMGET', key, unpack(old))
+-- 2. A counter without its field k#s may have its state in an earlier version's fields: carried
+-- over (upgraded[i] = its name, whose old fields are deleted when its new field is written).
+local upgraded, dels
+for i = 1, nL do
+  if not values[1 + i] then
+    upgraded = upgraded or {}
+    upgraded[i] = string.sub(ARGV[2 + i], 1, -3)
+  end
+end
+if upgraded then
+  local names, nN = {}, 0
   for i = 1, nL do
-    local v, v1, v2 = texts[i], nil, nil
-    if v and not values[2 * i] then
+    local k = upgraded[i]
+    if k then names[nN + 1], names[nN + 2], names[nN + 3], nN = k .. '#1', k .. '#2', k, nN + 3 end
+  end
+  local old = redis.call('HMGET', key, unpack(names, 1, nN))
+  local o = 0
+  for i = 1, nL do
+    if upgraded[i] then
+      local v1, v2, v, s = old[o + 1], old[o + 2], old[o + 3], nil
       local algorithm = a[5 * i + 1]
-    ${dispatch('luaUpgrade')}
-      values[2 * i], values[2 * i + 1] = v1, v2
-      upgraded = upgraded or {}
-      upgraded[i] = true
+      o = o + 3
+      if not v1 and v then
+        ${dispatch('luaUpgrade', '        ')}
+      end
+      if v1 and v2 then
+        ${dispatch('luaPack', '        ')}
+        values[1 + i] = s
+      else
+        upgraded[i] = nil
+      end
     end
   end
 end
@@ -103,24 +122,27 @@ end
 -- 3. Check every limit (a[5i+1..5i+5] = algorithm, limit, window, block, shadow) and prepare the
 -- writes of each that admits; shadow limits never reject.
 local r = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
-local writes = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+local writes = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 local nw, expires, allowed, retryAfter = 0, 0, true, 0
 for i = 1, nL do
   local p = 5 * i
   local limit, window, cost = a[p + 2], a[p + 3], pC and a[pC + i] or 1
-  local v1, v2 = values[2 * i], values[2 * i + 1]
-  local ok, rem, reset, retry, n1, n2, exp = false, 0, window, window, nil, nil, 0
+  local s = values[1 + i]
+  local ok, rem, reset, retry, n, exp = false, 0, window, window, nil, 0
   if limit > 0 and cost <= limit then
     local algorithm = a[p + 1]
-    ${dispatch('lua')}
+    ${dispatch('lua', '    ')}
   end
   if ok then r[2 * i + 2], r[2 * i + 3] = rem, reset else r[2 * i + 2], r[2 * i + 3] = rem, -retry end
   if ok then
     if cost > 0 then
-      if upgraded and upgraded[i] and n2 == nil then n2 = v2 end
-      if n1 ~= nil then writes[nw + 1], writes[nw + 2], nw = ARGV[1 + 2 * i], n1, nw + 2 end
-      if n2 ~= nil then writes[nw + 1], writes[nw + 2], nw = ARGV[2 + 2 * i], n2, nw + 2 end
+      writes[nw + 1], writes[nw + 2], nw = ARGV[2 + i], n, nw + 2
       if exp > expires then expires = exp end
+      if upgraded and upgraded[i] then
+        local k = upgraded[i]
+        dels = dels or {}
+        dels[#dels + 1], dels[#dels + 2], dels[#dels + 3] = k .. '#1', k .. '#2', k
+      end
     end
   elseif a[p + 5] == 0 then
     allowed = false
@@ -131,7 +153,7 @@ end
 -- 4. Rejected: nothing is counted (the limits that admitted keep the cost in their remaining);
 -- each rejecting limit with a block time blocks its scope, whose limits then report the block.
 if not allowed then
-  r[1], r[3], nw, expires = 0, retryAfter, 0, 0
+  r[1], r[3], nw, expires, dels = 0, retryAfter, 0, 0, nil
   for i = 1, nL do
     if r[2 * i + 3] > 0 then r[2 * i + 2] = r[2 * i + 2] + (pC and a[pC + i] or 1) end
   end
@@ -142,7 +164,7 @@ if not allowed then
       local d = a[pB + j]
       if r[2 * i + 3] < 0 and a[5 * i + 5] == 0 and d > 0 and not blocked[j] then
         blocked[j] = true
-        writes[nw + 1], writes[nw + 2], nw = ARGV[2 + 2 * nL + j], now + d, nw + 2
+        writes[nw + 1], writes[nw + 2], nw = ARGV[2 + nL + j], now + d, nw + 2
         if now + d > expires then expires = now + d end
         if d > r[3] then r[3] = d end
         r[2] = 1
@@ -170,6 +192,7 @@ if peek == 0 and nw > 0 then
   else
     redis.call('HSET', key, unpack(writes, 1, nw))
   end
+  if dels then redis.call('HDEL', key, unpack(dels)) end
 end
 -- The reply ends at its first nil (r was made with room for 5 limits).
 if r[2] == 1 then r[2 * nL + 4 + nB] = nil else r[2 * nL + 4] = nil end

@@ -77,6 +77,8 @@ export class RedisStorage implements RateLimitStorage {
   /** The script of each plan that has one (null: the generic script), and the scripts by plan content. */
   private readonly scriptOf = new WeakMap<PlanArgument, PlanScript | null>();
   private readonly scripts = new Map<string, PlanScript>();
+  /** Scripts this storage has sent once (with EVAL, which loads them): EVALSHA from then on. */
+  private readonly sent = new WeakSet<PlanScript>();
   private readonly planScripts: number;
 
   constructor(client: RedisScriptClient, options: RedisStorageOptions = {}) {
@@ -188,8 +190,16 @@ export class RedisStorage implements RateLimitStorage {
     return script;
   }
 
-  /** EVALSHA; the first time on a server, or after a Redis restart or SCRIPT FLUSH, EVAL (which loads the script). */
+  /**
+   * One command: EVAL the first time this storage runs the script (which loads it), EVALSHA from
+   * then on; after a NOSCRIPT (a Redis restart, SCRIPT FLUSH, or a Cluster node that has not run it
+   * yet), EVAL.
+   */
   private run(script: PlanScript, args: string[]): Promise<unknown> {
+    if (!this.sent.has(script)) {
+      this.sent.add(script);
+      return this.client.eval(script.text, 1, args);
+    }
     return this.client
       .evalsha(script.sha, 1, args)
       .catch((error: unknown) => (isNoScript(error) ? this.client.eval(script.text, 1, args) : Promise.reject(error)));
@@ -232,7 +242,7 @@ interface PlanArgument {
   blocks: readonly BlockScope[];
   /** `,L,B,...` of ARGV[1]: its numbers after now, peek and the TTL slack, before the costs. */
   numbers: string;
-  /** ARGV[2..]: `""`, `k#1` and `k#2` of each counter, the block fields. */
+  /** ARGV[2..]: `""`, `k#s` of each counter, the block fields. */
   fields: string[];
   /** The plan's content (numbers and fields): plans of equal content share one plan script. */
   signature: string;
@@ -257,7 +267,7 @@ function planArgument(limits: readonly LimitCheck[], blocks: readonly BlockScope
   for (const block of blocks) numbers += `,${block.durationMs}`;
   const fields = [
     '',
-    ...limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`]),
+    ...limits.map((limit) => `${limit.key}#s`),
     ...blocks.map((block) => block.key),
   ];
   const plan: PlanArgument = {

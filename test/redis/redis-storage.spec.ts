@@ -10,10 +10,11 @@ import {
   type RedisStorageOptions,
 } from '../../lib/index.js';
 import { luaString, planScript } from '../../lib/storage/redis.plan-script.js';
-import { CONSUME_SCRIPT_SHA } from '../../lib/storage/redis.script.js';
+import { CONSUME_SCRIPT_SHA, SCRIPT_ALGORITHMS } from '../../lib/storage/redis.script.js';
 import { FakeClock } from '../support/app.js';
 import { RedisServer } from '../support/redis-harness.js';
 import { LEGACY_CONSUME_SCRIPT } from './support/legacy-consume-script.js';
+import { TWO_FIELD_CONSUME_SCRIPT } from './support/two-field-consume-script.js';
 
 /** Limits a request may combine; several share a key (same counter) on purpose. */
 const LIMITS: Omit<LimitCheck, 'block'>[] = [
@@ -101,22 +102,20 @@ describe('RedisStorage', () => {
     };
     await storage.consume(request);
     expect(await client.keys('layout:*')).toEqual(['layout:{alice}']);
-    const fields = await client.hgetall('layout:{alice}');
-    // A counter is two fields holding numbers as they are; the field "" holds the time until which the
-    // hash's TTL covers every state (extended with a quarter to spare, not at every call).
-    expect(Object.keys(fields).sort()).toEqual([
-      '',
-      ':z:x:*:1000:gcra#1',
-      ':z:x:*:1000:gcra#2',
-      ':z:x:*:60000:fixed-window#1',
-      ':z:x:*:60000:fixed-window#2',
-    ]);
-    expect(fields[':z:x:*:60000:fixed-window#1']).toBe('1');
-    expect(fields[':z:x:*:60000:fixed-window#2']).toMatch(/^\d+$/);
+    const fields = await client.hgetallBuffer('layout:{alice}');
+    // A counter is one field holding its numbers as little-endian doubles (count and resetAt of a fixed
+    // window); the field "" holds the time until which the hash's TTL covers every state (extended
+    // with a quarter to spare, not at every call).
+    expect(Object.keys(fields).sort()).toEqual(['', ':z:x:*:1000:gcra#s', ':z:x:*:60000:fixed-window#s']);
+    const window = fields[':z:x:*:60000:fixed-window#s'];
+    expect(window).toHaveLength(16);
+    expect(window.readDoubleLE(0)).toBe(1);
+    const resetAt = window.readDoubleLE(8);
+    expect(Number.isInteger(resetAt)).toBe(true);
     const ttl = await client.pttl('layout:{alice}');
     expect(ttl).toBeGreaterThan(59_000);
     expect(ttl).toBeLessThanOrEqual(75_000);
-    expect(Number(fields[''])).toBeGreaterThanOrEqual(Number(fields[':z:x:*:60000:fixed-window#2']));
+    expect(Number(fields[''].toString())).toBeGreaterThanOrEqual(resetAt);
   });
 
   it('uses Redis time, not the app clock', async () => {
@@ -129,7 +128,7 @@ describe('RedisStorage', () => {
     };
     const [seconds] = await client.time();
     await storage.consume(request);
-    const resetAt = Number(await client.hget('time:{bob}', ':w#2'));
+    const resetAt = (await client.hgetBuffer('time:{bob}', ':w#s'))!.readDoubleLE(8);
     expect(resetAt - Number(seconds) * 1000 - 60_000).toBeGreaterThanOrEqual(0);
     expect(resetAt - Number(seconds) * 1000 - 60_000).toBeLessThan(5_000);
   });
@@ -259,8 +258,8 @@ function upgradeRequestOf(user: string, algorithm: Algorithm): ConsumeRequest {
   };
 }
 
-/** One call of the previous script with its own argument format (23 arguments for 3 limits). */
-async function legacyConsume(request: ConsumeRequest, now: number): Promise<string[]> {
+/** One call of the first script (one text field per counter) with its argument format (23 arguments for 3 limits). */
+async function textFieldConsume(request: ConsumeRequest, now: number): Promise<string[]> {
   const args: (string | number)[] = [now, 0, 600_000, request.limits.length, request.blocks.length];
   for (const limit of request.limits)
     args.push(limit.key, limit.limit, limit.windowMs, limit.algorithm, limit.block + 1);
@@ -268,23 +267,48 @@ async function legacyConsume(request: ConsumeRequest, now: number): Promise<stri
   return String(await client.eval(LEGACY_CONSUME_SCRIPT, 1, request.identityKey, ...args)).split(',');
 }
 
-// An upgrade during traffic: state written by the previous script (one text field per counter) is
-// read by the new one without an error and without forgetting a hit.
-describe.each(['fixed-window', 'sliding-window', 'gcra'] as Algorithm[])(
-  'upgrade from the previous script, %s',
-  (algorithm) => {
-    it('carries over every counter: no error, the quota left is the same, nothing is admitted twice', async () => {
+/** One call of the second script (two fields holding numbers per counter) with its argument format. */
+async function twoFieldConsume(request: ConsumeRequest, now: number): Promise<string[]> {
+  const numbers = [now, 0, 600_000, request.limits.length, request.blocks.length];
+  for (const limit of request.limits)
+    numbers.push(SCRIPT_ALGORITHMS.indexOf(limit.algorithm) + 1, limit.limit, limit.windowMs, limit.block + 1, 0);
+  for (const block of request.blocks) numbers.push(block.durationMs);
+  const fields = ['', ...request.limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`])];
+  fields.push(...request.blocks.map((block) => block.key));
+  const reply = await client.eval(TWO_FIELD_CONSUME_SCRIPT, 1, request.identityKey, JSON.stringify(numbers), ...fields);
+  return (reply as number[]).map(String);
+}
+
+const PREVIOUS_SCRIPTS: [string, typeof textFieldConsume][] = [
+  ['the first script (one text field per counter)', textFieldConsume],
+  ['the second script (two fields holding numbers per counter)', twoFieldConsume],
+];
+
+// An upgrade during traffic: state written by an earlier script is read by the new one without an
+// error and without forgetting a hit, counter by counter (whichever plan touches it first).
+describe.each(
+  PREVIOUS_SCRIPTS.flatMap(([name, previous]) =>
+    (['fixed-window', 'sliding-window', 'gcra'] as Algorithm[]).map((algorithm) => ({ name, previous, algorithm })),
+  ),
+)('upgrade from $name, $algorithm', ({ previous, algorithm }) => {
+  const tag = `${previous.name}-${algorithm}`;
+  it.each<[string, RedisStorageOptions]>([
+    ['its plan script', {}],
+    ['the generic script', { planScripts: 0 }],
+  ])(
+    'carries over every counter with %s: no error, the quota left is the same, nothing is admitted twice; the old fields go',
+    async (_, options) => {
       const clock = new FakeClock();
-      const user = `carry-${algorithm}`;
+      const user = `carry-${tag}-${String(options.planScripts)}`;
       const scopeB = { ...upgradeRequestOf(user, algorithm), limits: [upgradeRequestOf(user, algorithm).limits[2]] };
       // Before: 1 hit in scope a (1 s, 60 s), 3 hits in scope b (limit 4), spread so that the
       // sliding window holds several pairs.
-      expect((await legacyConsume(upgradeRequestOf(user, algorithm), clock.now()))[0]).toBe('1');
+      expect((await previous(upgradeRequestOf(user, algorithm), clock.now()))[0]).toBe('1');
       for (let i = 0; i < 2; i++) {
         clock.advance(100);
-        expect((await legacyConsume(scopeB, clock.now()))[0]).toBe('1');
+        expect((await previous(scopeB, clock.now()))[0]).toBe('1');
       }
-      const storage = new RedisStorage(client, { clock: clock.now });
+      const storage = new RedisStorage(client, { clock: clock.now, ...options });
       clock.advance(100);
       // After: scope b has room for exactly one more hit (GCRA: 15 s a token at 4/min, 300 ms spent).
       const first = await storage.consume(upgradeRequestOf(user, algorithm));
@@ -297,23 +321,41 @@ describe.each(['fixed-window', 'sliding-window', 'gcra'] as Algorithm[])(
       expect(third).toMatchObject({ allowed: false, blocked: true });
       expect(third.limits[0]).toMatchObject({ remaining: 0, retryAfterMs: 30_000 });
       expect(third.retryAfterMs).toBeGreaterThanOrEqual(30_000);
-    });
+      // Only this version's fields are left: one per counter, the blocks, "".
+      const fields = Object.keys(await client.hgetall(`upgrade:{${user}}`)).sort();
+      expect(fields).toEqual(
+        ['', ...upgradeRequestOf(user, algorithm).limits.map((limit) => `${limit.key}#s`), ':a:block'].sort(),
+      );
+    },
+  );
 
-    it('a block set by the previous script keeps blocking', async () => {
-      const clock = new FakeClock();
-      const user = `block-${algorithm}`;
-      const request = upgradeRequestOf(user, algorithm);
-      for (let i = 0; i < 2; i++) expect((await legacyConsume(request, clock.now()))[0]).toBe('1');
-      const blocked = await legacyConsume(request, clock.now());
-      expect(blocked.slice(0, 3)).toEqual(['0', '1', '30000']);
-      clock.advance(10_000);
-      const storage = new RedisStorage(client, { clock: clock.now, blockedCacheSize: 0 });
-      expect(await storage.consume(request)).toMatchObject({ allowed: false, blocked: true, retryAfterMs: 20_000 });
-      clock.advance(20_000);
-      // The block is over; the 60 s limit of scope a still holds the 2 old hits (GCRA: 20 s of 60 s used).
-      const after = await storage.consume(request);
-      expect(after).toMatchObject({ allowed: true, blocked: false });
-      expect(after.limits[1].remaining).toBe(algorithm === 'gcra' ? 5 : 3);
-    });
-  },
-);
+  it('carries over a counter that the first requests after the upgrade did not touch', async () => {
+    const clock = new FakeClock();
+    const user = `untouched-${tag}`;
+    const request = upgradeRequestOf(user, algorithm);
+    const scopeA = { ...request, limits: request.limits.slice(0, 2) };
+    const scopeB = { ...request, limits: [request.limits[2]] };
+    for (let i = 0; i < 4; i++) expect((await previous(scopeB, clock.now()))[0]).toBe('1');
+    const storage = new RedisStorage(client, { clock: clock.now });
+    expect((await storage.consume(scopeA)).allowed).toBe(true); // the hash now has this version's fields
+    clock.advance(100);
+    expect(await storage.consume(scopeB)).toMatchObject({ allowed: false, limits: [{ remaining: 0 }] });
+  });
+
+  it('a block set by the previous script keeps blocking', async () => {
+    const clock = new FakeClock();
+    const user = `block-${tag}`;
+    const request = upgradeRequestOf(user, algorithm);
+    for (let i = 0; i < 2; i++) expect((await previous(request, clock.now()))[0]).toBe('1');
+    const blocked = await previous(request, clock.now());
+    expect(blocked.slice(0, 3)).toEqual(['0', '1', '30000']);
+    clock.advance(10_000);
+    const storage = new RedisStorage(client, { clock: clock.now, blockedCacheSize: 0 });
+    expect(await storage.consume(request)).toMatchObject({ allowed: false, blocked: true, retryAfterMs: 20_000 });
+    clock.advance(20_000);
+    // The block is over; the 60 s limit of scope a still holds the 2 old hits (GCRA: 20 s of 60 s used).
+    const after = await storage.consume(request);
+    expect(after).toMatchObject({ allowed: true, blocked: false });
+    expect(after.limits[1].remaining).toBe(algorithm === 'gcra' ? 5 : 3);
+  });
+});

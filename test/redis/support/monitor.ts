@@ -1,6 +1,12 @@
 import type { Redis } from 'ioredis';
 
 /**
+ * One script call as `commandsDuring` lists it: EVALSHA, or EVAL the first time a storage runs a
+ * script (which loads it); either way one command.
+ */
+export const SCRIPT_CALL = expect.stringMatching(/^eval(sha)?$/);
+
+/**
  * Redis commands sent per request, seen by Redis itself: MONITOR lists every command with its source
  * (a client address, or `lua` for the script's own calls), INFO commandstats counts them.
  */
