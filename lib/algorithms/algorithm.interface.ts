@@ -53,10 +53,13 @@ export interface WindowAlgorithm<State = unknown> {
    * The same algorithm as a Lua fragment of the Redis scripts (`lib/storage/redis.script.ts` and
    * `redis.plan-script.ts`), run once per limit. Its state is one hash field, `s` (its stored value,
    * a string of little-endian doubles packed with `struct`, or false/nil when absent); the other
-   * locals in scope are `now`, `limit` (>= 1), `window` and `cost` (0..limit), whole numbers. It sets
-   * `ok`, `rem`, `reset`, `retry` (as `check` fills `LimitStatus`) and, when `ok` and `cost > 0`, `n`
-   * (the field's new value) and `exp` (the ms timestamp from which the state is dead), as `record`
-   * then `expiresAt`.
+   * locals in scope are `now`, `limit` (>= 1), `window` and `cost` (0..limit), whole numbers, `key`
+   * (the identity's hash) and, for the sliding window, `field` (the name of the state's field). It
+   * sets `ok`, `rem`, `reset`, `retry` (as `check` fills `LimitStatus`) and, when `ok` and
+   * `cost > 0`, `n` (the field's new value) and `exp` (the ms timestamp from which the state is dead),
+   * as `record` then `expiresAt`. The sliding window may also read more fields of the hash (its
+   * chunks) and set `more` (`{ field, value }`, one more field to write) and `gone` (a list of fields
+   * to delete): written with `n`, only if the request commits.
    */
   readonly lua: string;
   /**

@@ -20,6 +20,9 @@ export interface SlidingWindowState {
   total: number;
 }
 
+/** Pairs of the Redis state's tail beyond which all but the newest become a sealed chunk field. */
+const SLIDING_WINDOW_CHUNK_PAIRS = 32;
+
 /** Dead pairs kept before the array is compacted (amortised O(1) per hit). */
 const COMPACT_AFTER = 32;
 
@@ -68,8 +71,11 @@ function recordTime(hits: readonly number[], now: number, limit: number, windowM
  * - Rejected: `retryAfterMs = resetMs` = `at + windowMs - now` of the first pair (from the oldest)
  *   at which the running count reaches `live + cost - limit`. Always >= 1 ms. A limit of 0 or a cost
  *   above the limit rejects with `windowMs`.
- * - The state can be dropped from the newest pair's `at + windowMs`. Stored in Redis as one field:
- *   `total`, then the pairs (live as of the last write), as little-endian doubles.
+ * - The state can be dropped from the newest pair's `at + windowMs`. Stored in Redis as one field
+ *   (`total` and the pairs as little-endian doubles) while the log is short; a longer log keeps its
+ *   oldest pairs (the head) and newest (the tail) in that field and the pairs between in chunk fields
+ *   of 32 pairs, so a hit copies a few hundred bytes, not the whole log (up to 16 KB), in and out of
+ *   Lua. A chunk is read when the head runs out, or when a rejection's retry time lies in it.
  *
  * Approximation: with `b > 1` (limits above 1000) a hit counts as if it happened up to `b - 1` ms
  * later, so it stays live for between `windowMs` and `windowMs + b - 1` ms. This never admits more
@@ -120,39 +126,85 @@ export const slidingWindow: WindowAlgorithm<SlidingWindowState> = {
     return state.hits.length === 0 ? 0 : state.hits[state.hits.length - 2] + windowMs;
   },
 
-  // s = total, then the pairs (at, count), all as little-endian doubles (8 bytes, then 16 a pair):
-  // a hit reads the dead prefix, the oldest live pair and the newest one.
+  // s = a header (total, sealed, first, nHead), `sealed` x (lastAt, sum) of the sealed chunks, the
+  // head's nHead pairs, then the tail's pairs, all little-endian doubles; sealed chunk i (from
+  // `first` on) is the field `<key>#c<i>`. In time order the log is head, chunks, tail; a hit reads
+  // one field, and one chunk when the head runs out (see "Stored in Redis" above).
   lua: `
 local b = 1
 if limit > ${SLIDING_WINDOW_EXACT_LIMIT} then b = math.max(1, math.ceil(window / ${SLIDING_WINDOW_BUCKETS})) end
 local at = math.ceil(now / b) * b
-local live, pos, size, oldest = 0, 9, 0, nil
+-- h[hp, he): the head (in s, or a chunk read in); s[mp, ...): the meta of the sealed chunks; s[ts, #s]: the tail.
+local live, oldest, h, hp, he, ts, mp, sealed, first = 0, nil, s, 0, 0, 1, 33, 0, 0
 if s then
-  live, size = struct.unpack('<d', s), #s
-  while pos < size do
-    local t, c = struct.unpack('<dd', s, pos)
-    if t + window > now then oldest = t break end
-    live, pos = live - c, pos + 16
+  local nHead
+  live, sealed, first, nHead = struct.unpack('<dddd', s)
+  hp = 33 + 16 * sealed
+  he, ts = hp + 16 * nHead, hp + 16 * nHead
+  while true do
+    if hp < he then
+      local t, c = struct.unpack('<dd', h, hp)
+      if t + window > now then oldest = t break end
+      live, hp = live - c, hp + 16
+    elseif sealed > 0 then
+      local lastAt, sum = struct.unpack('<dd', s, mp)
+      local name = string.sub(field, 1, -2) .. 'c' .. first
+      gone = gone or {}
+      gone[#gone + 1] = name
+      mp, sealed, first = mp + 16, sealed - 1, first + 1
+      local chunk = lastAt + window > now and redis.call('HGET', key, name)
+      if chunk then h, hp, he = chunk, 1, #chunk + 1 else live = live - sum end
+    elseif ts <= #s then
+      h, hp, he, ts = s, ts, #s + 1, #s + 1
+    else break end
   end
   if not oldest then live = 0 end
 end
 if live + cost <= limit then
   if live == 0 then oldest = at end
   ok, rem, reset, retry = true, limit - live - cost, oldest + window - now, 0
-  if live == 0 then n = struct.pack('<ddd', cost, at, cost)
+  if live == 0 then n = struct.pack('<dddddd', cost, 0, first, 1, at, cost)
   else
-    local t, c = struct.unpack('<dd', s, size - 15)
-    if t >= at then n, at = struct.pack('<d', live + cost) .. string.sub(s, pos, size - 16) .. struct.pack('<dd', t, c + cost), t
-    else n = struct.pack('<d', live + cost) .. string.sub(s, pos) .. struct.pack('<dd', at, cost) end
+    -- The newest pair is the last of s (the tail's, or the head's when the tail is empty). The
+    -- log is then head .. s[hp, cut] .. pair, its first nHead pairs the head.
+    local t, c = struct.unpack('<dd', s, #s - 15)
+    local pair, cut, nHead, head = nil, -1, (he - hp) / 16, ''
+    if t >= at then at, pair, cut = t, struct.pack('<dd', t, c + cost), -17 else pair = struct.pack('<dd', at, cost) end
+    if h ~= s then head, hp = string.sub(h, hp, he - 1), ts end
+    local metas = string.sub(s, mp, mp + 16 * sealed - 1)
+    if #head + #s + cut + 18 - hp - 16 * nHead > ${16 * SLIDING_WINDOW_CHUNK_PAIRS} then
+      -- The tail but its newest pair becomes a sealed chunk.
+      local log = head .. string.sub(s, hp, cut)
+      local chunk, sum, last = string.sub(log, 16 * nHead + 1), 0, 0
+      for p = 1, #chunk, 16 do
+        local t, c = struct.unpack('<dd', chunk, p)
+        sum, last = sum + c, t
+      end
+      more = { string.sub(field, 1, -2) .. 'c' .. (first + sealed), chunk }
+      metas, sealed, head, hp, cut = metas .. struct.pack('<dd', last, sum), sealed + 1, string.sub(log, 1, 16 * nHead), 1, 0
+    end
+    n = struct.pack('<dddd', live + cost, sealed, first, nHead) .. metas .. head .. string.sub(s, hp, cut) .. pair
   end
   exp = at + window
 else
   local leaving = live + cost - limit
   while true do
-    local t, c = struct.unpack('<dd', s, pos)
-    leaving = leaving - c
-    if leaving <= 0 then retry = t + window - now break end
-    pos = pos + 16
+    if hp < he then
+      local t, c = struct.unpack('<dd', h, hp)
+      leaving = leaving - c
+      if leaving <= 0 then retry = t + window - now break end
+      hp = hp + 16
+    elseif sealed > 0 then
+      local _, sum = struct.unpack('<dd', s, mp)
+      local chunk = leaving <= sum and redis.call('HGET', key, string.sub(field, 1, -2) .. 'c' .. first)
+      if chunk then h, hp, he = chunk, 1, #chunk + 1 else leaving = leaving - sum end
+      mp, sealed, first = mp + 16, sealed - 1, first + 1
+    elseif ts <= #s then
+      h, hp, he, ts = s, ts, #s + 1, #s + 1
+    else
+      retry = window
+      break
+    end
   end
   ok, rem, reset = false, 0, retry
 end`,
@@ -163,5 +215,5 @@ local total, rest = string.match(v, '^(%S+)(.*)$')
 local list = {}
 for t, c in string.gmatch(rest, ' (%S+) (%S+)') do list[#list + 1] = struct.pack('<dd', tonumber(t), tonumber(c)) end
 v1, v2 = total, table.concat(list)`,
-  luaPack: `s = struct.pack('<d', v1 + 0) .. v2`,
+  luaPack: `s = struct.pack('<dddd', v1 + 0, 0, 0, #v2 / 16) .. v2`,
 };

@@ -125,7 +125,7 @@ ${each(
   limits,
   (limit, i) => `do
   local limit, window, cost = ${limit.limit}, ${limit.windowMs}, ${cost(i)}
-  local s = values[${state(i)}]
+  local s = values[${state(i)}]${limit.algorithm === 'sliding-window' ? `\n  local field, more, gone = ${luaString(`${limit.key}#s`)}, nil, nil` : ''}
   local ok, rem, reset, retry, n, exp = false, 0, window, window, nil, 0
   if limit > 0 and cost <= limit then
     ${indent(WINDOW_ALGORITHMS[limit.algorithm].lua, '    ')}
@@ -134,7 +134,16 @@ ${each(
     r[${2 * i + 2}], r[${2 * i + 3}] = rem, reset
     if cost > 0 then
       writes[nw + 1], writes[nw + 2], nw = ${luaString(`${limit.key}#s`)}, n, nw + 2
-      if exp > expires then expires = exp end
+      if exp > expires then expires = exp end${
+        limit.algorithm === 'sliding-window'
+          ? `
+      if more then writes[nw + 1], writes[nw + 2], nw = more[1], more[2], nw + 2 end
+      if gone then
+        dels = dels or {}
+        for m = 1, #gone do dels[#dels + 1] = gone[m] end
+      end`
+          : ''
+      }
       if upgraded and upgraded[${i}] then
         dels = dels or {}
         dels[#dels + 1], dels[#dels + 2], dels[#dels + 3] = ${luaString(`${limit.key}#1`)}, ${luaString(`${limit.key}#2`)}, ${luaString(limit.key)}

@@ -23,7 +23,8 @@ const dispatch = (part: 'lua' | 'luaUpgrade' | 'luaPack', by: string) =>
  * Layout: all state of one identity is ONE Redis hash, `KEYS[1]` = the identity key (e.g.
  * `ratelimit:{alice}`, whose `{...}` hash tag pins it to one Cluster slot). A counter `k` of
  * `ConsumeRequest` (relative to the identity key) is one field, `k#s`, holding its numbers as
- * little-endian doubles (`struct.pack`; see each algorithm); a block `k` is the field `k` holding its
+ * little-endian doubles (`struct.pack`; see each algorithm; a long sliding-window log keeps part of
+ * its pairs in chunk fields `k#c<n>`); a block `k` is the field `k` holding its
  * end (ms timestamp). The field `""` holds the ms timestamp until which the hash's TTL is known to
  * cover every state. The hash expires when its last state is dead, and `reset` is one DEL.
  *
@@ -120,15 +121,16 @@ if upgraded then
 end
 
 -- 3. Check every limit (a[5i+1..5i+5] = algorithm, limit, window, block, shadow) and prepare the
--- writes of each that admits; shadow limits never reject.
+-- writes of each that admits (its field, and the chunk fields a sliding window writes or deletes);
+-- shadow limits never reject.
 local r = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 local writes = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 local nw, expires, allowed, retryAfter = 0, 0, true, 0
 for i = 1, nL do
   local p = 5 * i
   local limit, window, cost = a[p + 2], a[p + 3], pC and a[pC + i] or 1
-  local s = values[1 + i]
-  local ok, rem, reset, retry, n, exp = false, 0, window, window, nil, 0
+  local s, field = values[1 + i], ARGV[2 + i]
+  local ok, rem, reset, retry, n, exp, more, gone = false, 0, window, window, nil, 0, nil, nil
   if limit > 0 and cost <= limit then
     local algorithm = a[p + 1]
     ${dispatch('lua', '    ')}
@@ -136,8 +138,13 @@ for i = 1, nL do
   if ok then r[2 * i + 2], r[2 * i + 3] = rem, reset else r[2 * i + 2], r[2 * i + 3] = rem, -retry end
   if ok then
     if cost > 0 then
-      writes[nw + 1], writes[nw + 2], nw = ARGV[2 + i], n, nw + 2
+      writes[nw + 1], writes[nw + 2], nw = field, n, nw + 2
       if exp > expires then expires = exp end
+      if more then writes[nw + 1], writes[nw + 2], nw = more[1], more[2], nw + 2 end
+      if gone then
+        dels = dels or {}
+        for m = 1, #gone do dels[#dels + 1] = gone[m] end
+      end
       if upgraded and upgraded[i] then
         local k = upgraded[i]
         dels = dels or {}

@@ -265,11 +265,7 @@ function planArgument(limits: readonly LimitCheck[], blocks: readonly BlockScope
     numbers += `,${algorithm},${limit.limit},${limit.windowMs},${limit.block + 1},${limit.shadow ? 1 : 0}`;
   }
   for (const block of blocks) numbers += `,${block.durationMs}`;
-  const fields = [
-    '',
-    ...limits.map((limit) => `${limit.key}#s`),
-    ...blocks.map((block) => block.key),
-  ];
+  const fields = ['', ...limits.map((limit) => `${limit.key}#s`), ...blocks.map((block) => block.key)];
   const plan: PlanArgument = {
     limits,
     blocks,
