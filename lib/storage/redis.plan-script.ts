@@ -90,7 +90,7 @@ if wait > 0 then
   local r = { 0, 1, wait }
 ${each(limits, (limit, i) => `  if left[${limit.block + 1}] > 0 then r[${2 * i + 2}], r[${2 * i + 3}] = 0, -left[${limit.block + 1}] else r[${2 * i + 2}], r[${2 * i + 3}] = -1, 0 end`)}
   for j = 1, ${B} do r[${2 * L + 3} + j] = left[j] end
-  return r
+  return struct.pack('<${'d'.repeat(3 + 2 * L + B)}', unpack(r, 1, ${3 + 2 * L + B}))
 end
 
 -- 2. A counter without its field k#s may have its state in an earlier version's fields: carried
@@ -210,6 +210,7 @@ if peek == 0 and nw > 0 then
   end
   if dels then redis.call('HDEL', key, unpack(dels)) end
 end
-return r
+if r[2] == 1 then return struct.pack('<${'d'.repeat(3 + 2 * L + B)}', unpack(r, 1, ${3 + 2 * L + B})) end
+return struct.pack('<${'d'.repeat(3 + 2 * L)}', unpack(r, 1, ${3 + 2 * L}))
 `;
 }

@@ -156,7 +156,7 @@ export class RedisStorage implements RateLimitStorage {
         ...plan.fields,
       ];
     }
-    return this.run(script ?? GENERIC_SCRIPT, args).then((reply) => this.parse(request, reply as number[]));
+    return this.run(script ?? GENERIC_SCRIPT, args).then((reply) => this.parse(request, reply));
   }
 
   /** Deletes the identity's hash, then publishes the reset so that every instance forgets its cached blocks. */
@@ -205,13 +205,19 @@ export class RedisStorage implements RateLimitStorage {
       .catch((error: unknown) => (isNoScript(error) ? this.client.eval(script.text, 1, args) : Promise.reject(error)));
   }
 
-  /** The script's reply: integers (numbers from every supported client). */
-  private parse(request: ConsumeRequest, values: readonly number[]): ConsumeResult {
+  /** The script's reply: its numbers as little-endian doubles (see `CONSUME_SCRIPT`). */
+  private parse(request: ConsumeRequest, reply: unknown): ConsumeResult {
+    if (!(reply instanceof Uint8Array)) {
+      throw new TypeError(
+        `RedisStorage's script answered ${typeof reply}, not binary: is the client's reply decoding changed?`,
+      );
+    }
+    const values = Buffer.isBuffer(reply) ? reply : Buffer.from(reply.buffer, reply.byteOffset, reply.byteLength);
     const count = request.limits.length;
     const limits: LimitStatus[] = new Array(count);
     for (let i = 0; i < count; i++) {
-      const remaining = values[3 + i * 2];
-      const time = values[4 + i * 2];
+      const remaining = values.readDoubleLE(24 + i * 16);
+      const time = values.readDoubleLE(32 + i * 16);
       limits[i] =
         remaining < 0
           ? { remaining: 0, resetMs: 0, retryAfterMs: 0, unknown: true }
@@ -219,16 +225,16 @@ export class RedisStorage implements RateLimitStorage {
             ? { remaining, resetMs: -time, retryAfterMs: -time }
             : { remaining, resetMs: time, retryAfterMs: 0 };
     }
-    const blocked = values[1] === 1;
+    const blocked = values.readDoubleLE(8) === 1;
     if (blocked) {
       const now = this.now();
-      const at = 3 + count * 2;
+      const at = 24 + count * 16;
       request.blocks.forEach((block, j) => {
-        const left = values[at + j];
+        const left = values.readDoubleLE(at + j * 8);
         if (left > 0) this.blocked.add(request.identityKey, block.key, now + left);
       });
     }
-    return { allowed: values[0] === 1, retryAfterMs: values[2], blocked, limits };
+    return { allowed: values.readDoubleLE(0) === 1, retryAfterMs: values.readDoubleLE(16), blocked, limits };
   }
 
   private now(): number {

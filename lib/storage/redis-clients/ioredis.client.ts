@@ -5,8 +5,8 @@ interface IoredisApi {
   readonly status: string;
   readonly isCluster?: boolean;
   readonly options?: { sentinels?: unknown[] | null };
-  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
-  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  evalshaBuffer(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  evalBuffer(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   del(key: string): Promise<unknown>;
   publish(channel: string, message: string): Promise<unknown>;
   subscribe(channel: string): Promise<unknown>;
@@ -33,18 +33,18 @@ export class IoredisClient implements RedisClientAdapter {
   /** Whether `client` has the shape of an ioredis or iovalkey client. */
   static fits(client: Record<string, unknown>): boolean {
     return (
-      typeof client.evalsha === 'function' &&
+      typeof client.evalshaBuffer === 'function' &&
       typeof client.duplicate === 'function' &&
       typeof client.status === 'string'
     );
   }
 
   evalsha(sha: string, numKeys: number, args: ScriptArgs): Promise<unknown> {
-    return this.client.evalsha(sha, numKeys, ...args);
+    return this.client.evalshaBuffer(sha, numKeys, ...args);
   }
 
   eval(script: string, numKeys: number, args: ScriptArgs): Promise<unknown> {
-    return this.client.eval(script, numKeys, ...args);
+    return this.client.evalBuffer(script, numKeys, ...args);
   }
 
   del(key: string): Promise<unknown> {

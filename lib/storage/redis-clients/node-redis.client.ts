@@ -18,11 +18,15 @@ interface NodeRedisApi {
   connect(): Promise<unknown>;
   destroy(): unknown;
   on(event: string, listener: (...args: any[]) => void): unknown;
+  withTypeMapping(mapping: Record<number, unknown>): NodeRedisApi;
   getSlotMaster?: unknown;
   getSentinelNode?: unknown;
 }
 
 const ignore = () => {};
+
+/** node-redis's RESP type of a bulk string (`RESP_TYPES.BLOB_STRING`, the byte `$`). */
+const BLOB_STRING = 36;
 
 /** node-redis takes keys and arguments apart, as strings. */
 function scriptOptions(numKeys: number, args: ScriptArgs): ScriptOptions {
@@ -41,9 +45,12 @@ function scriptOptions(numKeys: number, args: ScriptArgs): ScriptOptions {
 export class NodeRedisClient implements RedisClientAdapter {
   readonly kind: string;
   private readonly cluster: boolean;
+  /** The same client (connection, queue, options), answering bulk strings as Buffers: for the scripts. */
+  private readonly binary: NodeRedisApi;
 
   constructor(private readonly client: NodeRedisApi) {
     this.cluster = typeof client.getSlotMaster === 'function';
+    this.binary = client.withTypeMapping({ [BLOB_STRING]: Buffer });
     const factory = this.cluster
       ? 'createCluster'
       : typeof client.getSentinelNode === 'function'
@@ -56,17 +63,18 @@ export class NodeRedisClient implements RedisClientAdapter {
   static fits(client: Record<string, unknown>): boolean {
     return (
       typeof client.evalSha === 'function' &&
+      typeof client.withTypeMapping === 'function' &&
       typeof client.duplicate === 'function' &&
       typeof client.isReady === 'boolean'
     );
   }
 
   evalsha(sha: string, numKeys: number, args: ScriptArgs): Promise<unknown> {
-    return this.client.evalSha(sha, scriptOptions(numKeys, args));
+    return this.binary.evalSha(sha, scriptOptions(numKeys, args));
   }
 
   eval(script: string, numKeys: number, args: ScriptArgs): Promise<unknown> {
-    return this.client.eval(script, scriptOptions(numKeys, args));
+    return this.binary.eval(script, scriptOptions(numKeys, args));
   }
 
   del(key: string): Promise<unknown> {

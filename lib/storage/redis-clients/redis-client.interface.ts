@@ -14,7 +14,10 @@ export interface RedisSubscription {
 export interface RedisClientAdapter {
   /** The library and topology, for messages, e.g. `ioredis Cluster`. */
   readonly kind: string;
-  /** EVALSHA of a loaded script; the first `numKeys` of `args` are its keys. Rejects with NOSCRIPT when not loaded. */
+  /**
+   * EVALSHA of a loaded script; the first `numKeys` of `args` are its keys. A string reply comes as a
+   * Buffer (RedisStorage's scripts answer binary). Rejects with NOSCRIPT when not loaded.
+   */
   evalsha(sha: string, numKeys: number, args: ScriptArgs): Promise<unknown>;
   /** EVAL of `script` (which loads it), same arguments as `evalsha`. */
   eval(script: string, numKeys: number, args: ScriptArgs): Promise<unknown>;
