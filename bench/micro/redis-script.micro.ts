@@ -1,18 +1,23 @@
 /**
  * Redis CPU per rate-limit call: redis-server's own time per EVALSHA (`INFO commandstats`
- * usec_per_call) of RedisStorage's script, per algorithm, against a reference script that only runs
+ * usec_per_call) of RedisStorage's scripts, per algorithm, against a reference script that only runs
  * the commands a request needs of Redis (HMGET 3 fields, TIME, HSET 3 fields, PEXPIRE), all in one
- * run on one fresh redis-server, and the previous version of the script for comparison. Each case: `CALLS` calls of 3 stacked limits (second, minute, hour,
- * as the `stacked` scenario) over `IDENTITIES` identity hashes, sent `IN_FLIGHT` at a time through
- * one ioredis client. The machine may be shared: the cases run interleaved in `ROUNDS` rounds and
- * each reports its lowest round (the least disturbed). Prints one JSON object (`RedisCpuResults`)
- * on its last line. `--quick` runs fewer calls and one round.
+ * run on one fresh redis-server: each plan's own script (the default), the generic script
+ * (`planScripts: 0`), and the previous version's script (two fields holding numbers per counter) for
+ * comparison. Each case: 3 stacked limits (second, minute, hour, as the `stacked` scenario) over
+ * `IDENTITIES` identity hashes, sent `IN_FLIGHT` at a time through one ioredis client.
+ *
+ * Paired rounds: the machine may be shared, and its speed drifts by ±30 % within seconds, so the
+ * cases run in turn in many short rounds (`CALLS` calls each), and a case's ratio is the median over
+ * the rounds of its µs divided by the reference's µs in the same round; its µs is the median too.
+ * Prints one JSON object (`RedisCpuResults`) on its last line. `--quick` runs fewer rounds.
  */
 import { Redis } from 'ioredis';
 import { RedisStorage, type Algorithm, type ConsumeRequest } from '../../lib/index.js';
 import { compileRule } from '../../lib/rules/rule-compiler.js';
 import { identityKey } from '../../lib/utils/keys.js';
-import { LEGACY_CONSUME_SCRIPT } from '../../test/redis/support/legacy-consume-script.js';
+import { SCRIPT_ALGORITHMS } from '../../lib/storage/redis.script.js';
+import { TWO_FIELD_CONSUME_SCRIPT } from '../../test/redis/support/two-field-consume-script.js';
 import { RedisServer } from '../harness/redis-server.js';
 import { UNREACHABLE } from '../variants/bench.routes.js';
 
@@ -23,9 +28,9 @@ export interface RedisCpuCase {
   algorithm?: Algorithm;
   /** Identity hashes the calls go to in turn. */
   identities: number;
-  /** redis-server µs per EVALSHA (INFO commandstats usec_per_call). */
+  /** redis-server µs per EVALSHA (INFO commandstats usec_per_call), median of the rounds. */
   usecPerCall: number;
-  /** Against the reference script of the same run. */
+  /** Against the reference script: the median over the rounds of this case's µs / the reference's µs in that round. */
   ratio: number;
   /** 1e6 / usecPerCall: limited requests one Redis core serves per second, at this script cost alone. */
   requestsPerCore: number;
@@ -44,8 +49,8 @@ export interface RedisCpuResults {
 }
 
 const quick = process.argv.includes('--quick');
-const CALLS = quick ? 4000 : 20_000;
-const ROUNDS = quick ? 1 : 5;
+const CALLS = 1000;
+const ROUNDS = quick ? 5 : 40;
 const IDENTITIES = 50;
 /** Identities of the extra sliding-window case: a few hits each, so each log holds few pairs. */
 const MANY_IDENTITIES = 5000;
@@ -74,9 +79,8 @@ function requestOf(algorithm: Algorithm, user: string): ConsumeRequest {
   };
 }
 
-/** Sends `CALLS` calls, `IN_FLIGHT` at a time, and returns redis-server's µs per EVALSHA for them. */
+/** Sends `CALLS` calls, `IN_FLIGHT` at a time, and returns redis-server's µs per call of `command` for them. */
 async function usecPerCall(client: Redis, call: (i: number) => Promise<unknown>, command = 'evalsha'): Promise<number> {
-  for (let i = 0; i < IN_FLIGHT * 5; i++) await call(i); // warm: script loaded, hashes exist
   await client.config('RESETSTAT');
   for (let sent = 0; sent < CALLS; sent += IN_FLIGHT) {
     await Promise.all(Array.from({ length: IN_FLIGHT }, (_, i) => call(sent + i)));
@@ -87,6 +91,11 @@ async function usecPerCall(client: Redis, call: (i: number) => Promise<unknown>,
   return Number(match[2]);
 }
 
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
 async function main(): Promise<void> {
   const server = await RedisServer.start();
   const client = new Redis({ host: '127.0.0.1', port: server.port, lazyConnect: true });
@@ -95,33 +104,35 @@ async function main(): Promise<void> {
     const users = Array.from({ length: IDENTITIES }, (_, i) => `bench-user-${i}`);
     const fields = requestOf('fixed-window', 'x').limits.map((limit) => limit.key);
     const referenceSha = String(await client.script('LOAD', REFERENCE_SCRIPT));
-    const storageCase = (algorithm: Algorithm, identities: number) => {
-      const storage = new RedisStorage(client);
+    const storageCase = (algorithm: Algorithm, identities: number, planScripts?: number) => {
+      const storage = new RedisStorage(client, { planScripts });
       const requests = Array.from({ length: identities }, (_, i) =>
-        requestOf(algorithm, `${algorithm}-${identities}-${i}`),
+        requestOf(algorithm, `${algorithm}-${identities}-${String(planScripts)}-${i}`),
       );
+      const script = planScripts === 0 ? 'generic script' : 'script';
       return {
-        name: `RedisStorage script, 3 ${algorithm} limits${identities === IDENTITIES ? '' : `, ${identities.toLocaleString('en')} identities`}`,
-        algorithm,
+        name: `RedisStorage ${script}, 3 ${algorithm} limits${identities === IDENTITIES ? '' : `, ${identities.toLocaleString('en')} identities`}`,
+        algorithm: planScripts === 0 ? undefined : algorithm,
         identities,
         call: (i: number) => Promise.resolve(storage.consume(requests[i % identities])),
       };
     };
-    // The script before this version, with its 23 arguments, for comparison in the same run.
-    const legacySha = String(await client.script('LOAD', LEGACY_CONSUME_SCRIPT));
-    const legacyCase = (algorithm: Algorithm) => {
-      const requests = users.map((user) => requestOf(algorithm, `legacy-${algorithm}-${user}`));
-      const args = requests.map((request) => {
-        const list: (string | number)[] = [request.identityKey, '', 0, 0, request.limits.length, request.blocks.length];
+    // The script of the previous version (0.1: two fields holding numbers per counter), for comparison.
+    const previousSha = String(await client.script('LOAD', TWO_FIELD_CONSUME_SCRIPT));
+    const previousCase = (algorithm: Algorithm) => {
+      const args = users.map((user) => {
+        const request = requestOf(algorithm, `previous-${algorithm}-${user}`);
+        const numbers = [0, 0, 0, request.limits.length, request.blocks.length];
         for (const limit of request.limits)
-          list.push(limit.key, limit.limit, limit.windowMs, limit.algorithm, limit.block + 1);
-        for (const block of request.blocks) list.push(block.key, block.durationMs);
-        return list;
+          numbers.push(SCRIPT_ALGORITHMS.indexOf(limit.algorithm) + 1, limit.limit, limit.windowMs, limit.block + 1, 0);
+        for (const block of request.blocks) numbers.push(block.durationMs);
+        const fields = ['', ...request.limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`])];
+        return [request.identityKey, JSON.stringify(numbers), ...fields, ...request.blocks.map((block) => block.key)];
       });
       return {
-        name: `previous script (before this version), 3 ${algorithm} limits`,
+        name: `previous version's script (0.1), 3 ${algorithm} limits`,
         identities: IDENTITIES,
-        call: (i: number) => client.evalsha(legacySha, 1, ...args[i % IDENTITIES]),
+        call: (i: number) => client.evalsha(previousSha, 1, ...args[i % IDENTITIES]),
       };
     };
     const cases: {
@@ -138,7 +149,8 @@ async function main(): Promise<void> {
       },
       ...ALGORITHMS.map((algorithm) => storageCase(algorithm, IDENTITIES)),
       storageCase('sliding-window', MANY_IDENTITIES),
-      ...ALGORITHMS.map((algorithm) => legacyCase(algorithm)),
+      ...ALGORITHMS.map((algorithm) => storageCase(algorithm, IDENTITIES, 0)),
+      ...ALGORITHMS.map((algorithm) => previousCase(algorithm)),
       {
         name: 'plain INCR',
         identities: IDENTITIES,
@@ -146,24 +158,25 @@ async function main(): Promise<void> {
         call: (i) => client.incr(`incr:${i % IDENTITIES}`),
       },
     ];
-    const lowest = cases.map(() => Infinity);
+    for (const { call } of cases) for (let i = 0; i < IN_FLIGHT * 5; i++) await call(i); // warm: scripts loaded, hashes exist
+    const rounds = cases.map((): number[] => []);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, { call, command }] of cases.entries()) {
-        lowest[i] = Math.min(lowest[i], await usecPerCall(client, call, command));
-      }
+      for (const [i, { call, command }] of cases.entries()) rounds[i].push(await usecPerCall(client, call, command));
     }
-    const reference = lowest[0];
-    const toCase = (i: number): RedisCpuCase => ({
-      name: cases[i].name,
-      algorithm: cases[i].algorithm,
-      identities: cases[i].identities,
-      usecPerCall: lowest[i],
-      ratio: lowest[i] / reference,
-      requestsPerCore: 1e6 / lowest[i],
-    });
+    const toCase = (i: number): RedisCpuCase => {
+      const usec = median(rounds[i]);
+      return {
+        name: cases[i].name,
+        algorithm: cases[i].algorithm,
+        identities: cases[i].identities,
+        usecPerCall: usec,
+        ratio: median(rounds[i].map((value, round) => value / rounds[0][round])),
+        requestsPerCore: 1e6 / usec,
+      };
+    };
     const results: RedisCpuResults = {
       redisVersion: server.version,
-      calls: CALLS,
+      calls: CALLS * ROUNDS,
       rounds: ROUNDS,
       identities: IDENTITIES,
       reference: toCase(0),

@@ -317,8 +317,11 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
       `\`bench/micro/redis-script.micro.ts\`: redis-server ${redisCpu.redisVersion}'s own µs per EVALSHA ` +
         `(usec_per_call), ${redisCpu.calls.toLocaleString('en')} calls a case through one ioredis client, 100 in flight, ` +
         `3 stacked limits (second, minute, hour, 10^9 each) on ${redisCpu.identities} identity hashes unless said ` +
-        `otherwise; the cases run interleaved in ${redisCpu.rounds} rounds and each shows its lowest round (the machine is ` +
-        'shared). The reference script runs only the commands a request needs of Redis. "Requests per core" = 10^6 / µs: ' +
+        `otherwise. The cases run in turn in ${redisCpu.rounds} short rounds (the machine is shared and its speed drifts): ` +
+        "µs is the median of the rounds, and the ratio the median over the rounds of the case's µs divided by the " +
+        "reference's in the same round. The reference script runs only the commands a request needs of Redis. " +
+        '"RedisStorage script" is the script RedisStorage writes for each limit plan (the default); "generic script" ' +
+        'the one it uses for plans beyond `planScripts`. "Requests per core" = 10^6 / µs: ' +
         'limited requests one Redis core can serve per second at this script cost alone (network and command dispatch ' +
         'outside the script not included).',
       '',
