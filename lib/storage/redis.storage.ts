@@ -156,7 +156,7 @@ export class RedisStorage implements RateLimitStorage {
         ...plan.fields,
       ];
     }
-    return this.run(script ?? GENERIC_SCRIPT, args).then((reply) => this.parse(request, reply));
+    return this.run(request, script ?? GENERIC_SCRIPT, args);
   }
 
   /** Deletes the identity's hash, then publishes the reset so that every instance forgets its cached blocks. */
@@ -193,16 +193,19 @@ export class RedisStorage implements RateLimitStorage {
   /**
    * One command: EVAL the first time this storage runs the script (which loads it), EVALSHA from
    * then on; after a NOSCRIPT (a Redis restart, SCRIPT FLUSH, or a Cluster node that has not run it
-   * yet), EVAL.
+   * yet), EVAL. One `then` for the answer and the NOSCRIPT case: no promise more than needed.
    */
-  private run(script: PlanScript, args: string[]): Promise<unknown> {
+  private run(request: ConsumeRequest, script: PlanScript, args: string[]): Promise<ConsumeResult> {
+    const parse = (reply: unknown) => this.parse(request, reply);
     if (!this.sent.has(script)) {
       this.sent.add(script);
-      return this.client.eval(script.text, 1, args);
+      return this.client.eval(script.text, 1, args).then(parse);
     }
     return this.client
       .evalsha(script.sha, 1, args)
-      .catch((error: unknown) => (isNoScript(error) ? this.client.eval(script.text, 1, args) : Promise.reject(error)));
+      .then(parse, (error: unknown) =>
+        isNoScript(error) ? this.client.eval(script.text, 1, args).then(parse) : Promise.reject(error),
+      );
   }
 
   /** The script's reply: its numbers as little-endian doubles (see `CONSUME_SCRIPT`). */
