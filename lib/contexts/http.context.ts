@@ -21,13 +21,24 @@ export function defaultAuthError(error: unknown): HttpException {
   return new UnauthorizedException(authFailureMessage(error));
 }
 
+/**
+ * Argument `index` of an HTTP call: 0 the request, 1 the response, as `switchToHttp()` gives them
+ * (Nest's `[req, res, next]`). Read directly: Nest's `switchToHttp()` creates three closures on
+ * every call. A context without `getArgByIndex` (a hand-made stub) goes through `switchToHttp()`.
+ */
+function httpArg(context: ExecutionContext, index: 0 | 1): any {
+  if (typeof context.getArgByIndex === 'function') return context.getArgByIndex(index);
+  const http = context.switchToHttp();
+  return index === 0 ? http.getRequest() : http.getResponse();
+}
+
 /** HTTP routes on Express or Fastify: a 429 `RateLimitExceededException`, headers on the response. */
 export const httpContext: ContextKind = {
   type: 'http',
   patterns: 'every-call',
 
   request(context: ExecutionContext) {
-    return context.switchToHttp().getRequest();
+    return httpArg(context, 0);
   },
 
   method(_context, request) {
@@ -35,7 +46,7 @@ export const httpContext: ContextKind = {
   },
 
   writeHeaders(context, mode: HeadersMode, limits: readonly LimitInfo[], retryAfter?: number, policy?: DraftPolicy) {
-    const response = context.switchToHttp().getResponse();
+    const response = httpArg(context, 1);
     writeRateLimitHeaders(response, setHeader, mode, limits, policy);
     if (retryAfter !== undefined) setHeader(response, 'Retry-After', retryAfter);
   },
