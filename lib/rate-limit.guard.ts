@@ -207,11 +207,14 @@ export class RateLimitGuard implements CanActivate {
 
   /** From each list, its first rule for the identity's group and the call's method. */
   protected selectRules(lists: readonly RuleList[], identity: Required<Identity>, method: string): CompiledRule[] {
-    const rules: CompiledRule[] = [];
-    for (const list of lists) {
-      const rule = list.select(identity.group, method);
-      if (rule !== undefined && rule.limits.length > 0) rules.push(rule);
+    // Sized up front: an empty array's first push would grow it to 17 slots (about 150 bytes per request).
+    const rules = new Array<CompiledRule>(lists.length);
+    let selected = 0;
+    for (let i = 0; i < lists.length; i++) {
+      const rule = lists[i].select(identity.group, method);
+      if (rule !== undefined && rule.limits.length > 0) rules[selected++] = rule;
     }
+    rules.length = selected;
     return rules;
   }
 
