@@ -9,10 +9,24 @@ import {
 import { authFailureMessage } from './auth-failure.js';
 import type { ContextKind } from './context-kind.interface.js';
 
-/** Sets one response header on an Express response or a Fastify reply. */
+/**
+ * The headers rate limiting writes, as Fastify keeps them: `reply.header` lower-cases every name,
+ * and given one already in lower case, `toLowerCase` returns that same (internalised) string
+ * instead of a new one per request. The wire shows Fastify's lower-case names either way.
+ */
+const LOWER_CASE_NAMES: Readonly<Record<string, string>> = {
+  'RateLimit-Policy': 'ratelimit-policy',
+  RateLimit: 'ratelimit',
+  'Retry-After': 'retry-after',
+  'X-RateLimit-Limit': 'x-ratelimit-limit',
+  'X-RateLimit-Remaining': 'x-ratelimit-remaining',
+  'X-RateLimit-Reset': 'x-ratelimit-reset',
+};
+
+/** Sets one response header on an Express response (`setHeader`) or a Fastify reply (`header`). */
 export function setHeader(response: any, name: string, value: string | number): void {
   if (typeof response.setHeader === 'function') response.setHeader(name, value);
-  else response.header(name, value);
+  else response.header(LOWER_CASE_NAMES[name] ?? name, value);
 }
 
 /** The 401 an auth failure becomes by default, naming the cause (an `HttpException` passes as it is). */

@@ -27,7 +27,15 @@ describe('HTTP context kind', () => {
       switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
     } as unknown as ExecutionContext;
     expect(httpContext.request(context)).toBe(request);
-    httpContext.writeHeaders(context, 'draft', [], 2);
-    expect(headers).toEqual({ 'Retry-After': 2 });
+    httpContext.writeHeaders(context, 'both', [{ name: 'minute', limit: 5, window: 60, remaining: 4, reset: 60 }], 2);
+    // a Fastify reply (`header`, no `setHeader`) gets the lower-case names it would make of them
+    expect(headers).toEqual({
+      'ratelimit-policy': '"minute";q=5;w=60',
+      ratelimit: '"minute";r=4;t=60',
+      'x-ratelimit-limit': 5,
+      'x-ratelimit-remaining': 4,
+      'x-ratelimit-reset': 60,
+      'retry-after': 2,
+    });
   });
 });
