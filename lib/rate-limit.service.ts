@@ -18,6 +18,7 @@ import { checkCost, validateRules, type CompiledRule } from './rules/rule-compil
 import { RuleList } from './rules/rule-list.js';
 import type { Rule } from './rules/rule.interface.js';
 import type { ConsumeResult, RateLimitStorage } from './storage/rate-limit-storage.interface.js';
+import { IdentityKeys } from './utils/identity-keys.js';
 import { identityKey } from './utils/keys.js';
 import { andThen, isPromise, type MaybePromise } from './utils/maybe-promise.js';
 
@@ -41,13 +42,16 @@ export interface RateLimitCall {
 export class RateLimitService {
   private readonly scopes = new Map<string, { rules: readonly Rule[]; list: RuleList }>();
   private readonly plans = new LimitPlans();
+  private readonly identityKeys: IdentityKeys;
 
   constructor(
     @Inject(RATE_LIMIT_SETTINGS) private readonly settings: ResolvedRateLimitOptions,
     @Inject(RATE_LIMIT_STORAGE) private readonly storage: RateLimitStorage,
     @Optional() @Inject(RATE_LIMIT_IDENTIFY) private readonly identify?: IdentifyFunction,
     @Optional() @Inject(RATE_LIMIT_DECISIONS) private readonly decisions: DecisionRecorder | null = null,
-  ) {}
+  ) {
+    this.identityKeys = new IdentityKeys(settings.keyPrefix);
+  }
 
   /**
    * Counts one hit of `identity` in `scope` against `rules` (first rule for the identity's group,
@@ -145,7 +149,7 @@ export class RateLimitService {
   ): MaybePromise<RateLimitInfo> {
     if (plan.checks.length === 0) return { identity, allowed: true, retryAfter: 0, blocked: false, limits: [] };
     const answer = this.storage.consume({
-      identityKey: identityKey(this.settings.keyPrefix, identity.user, identity.namespace),
+      identityKey: this.identityKeys.of(identity.user, identity.namespace),
       limits: plan.checks,
       blocks: plan.blocks,
       peek,

@@ -1,11 +1,12 @@
 /**
- * Per-request cost of the limiters' guards without HTTP (tinybench): `canActivate` on a stub
- * ExecutionContext for the benchmark's `/limited` route (3 stacked limits, in-memory storage).
+ * Per-request cost of the limiters' guards without HTTP (tinybench): `canActivate` on Nest's
+ * `ExecutionContextHost` for the benchmark's `/limited` route (3 stacked limits, in-memory storage),
+ * a new one per call with a new request and response object, as Nest creates per request.
  * RateLimitGuard: one hot client and 100,000 clients in turn; ThrottlerGuard: the clients in turn
  * only, because its default storage filters every hit of the window on each request (a hot
  * client gets slower with every hit, so a time-boxed figure would mean nothing). Response headers
  * go to a no-op. The same limits run on a GraphQL resolver too (a `'graphql'` context whose GraphQL
- * context holds `req` and `res`, as Apollo on Express gives it; a new one per call, as each request
+ * context holds `req` and `res`, as Apollo on Express gives it; new ones per call, as each operation
  * has its own). The same RateLimitGuard runs again in apps with `metrics: true` (its own
  * prom-client registry) and with a no-op `onDecision`, to measure what observability costs per
  * request. Prints one JSON object (`GuardMicroResults`) on its last line; `--quick` shortens every task.
@@ -21,6 +22,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { Registry } from 'prom-client';
 import { Bench } from 'tinybench';
@@ -108,41 +110,38 @@ class ObservedGuardModule {
 
 const noop = () => undefined;
 
-/** What the guards read of an HTTP request, for one client. */
-function contextFor(user: string): ExecutionContext {
-  const request = { method: 'GET', url: ROUTES.limited, originalUrl: ROUTES.limited, headers: { [USER_HEADER]: user } };
-  const response = { setHeader: noop, header: noop };
-  const http = { getRequest: () => request, getResponse: () => response, getNext: noop };
-  return {
-    getType: () => 'http',
-    getClass: () => LimitedController,
-    getHandler: () => LimitedController.prototype.limited,
-    switchToHttp: () => http,
-  } as unknown as ExecutionContext;
-}
+/**
+ * One client: each call gives its next request as Nest hands it to guards, a new
+ * `ExecutionContextHost` with the objects a server creates per request (alike for HTTP and GraphQL).
+ */
+type Client = () => ExecutionContext;
 
-/** A resolver call for one client; `getArgs()` = [root, args, GraphQL context, info]. */
-interface ResolverCall extends ExecutionContext {
-  /** A new operation (HTTP request and response, GraphQL context), as each request of a real server is. */
-  nextOperation(): ResolverCall;
-}
-
-function graphqlContextFor(user: string): ResolverCall {
+/** What the guards read of an HTTP request (`[req, res, next]`, as the Express and Fastify adapters pass them). */
+function httpClient(user: string): Client {
   const headers = { [USER_HEADER]: user };
-  const args: unknown[] = [undefined, {}, undefined, {}];
-  const call = {
-    getType: () => 'graphql',
-    getClass: () => LimitedResolver,
-    getHandler: () => LimitedResolver.prototype.limited,
-    getArgByIndex: (index: number) => args[index],
-    getArgs: () => args,
-    nextOperation() {
-      const req = { method: 'POST', url: '/graphql', originalUrl: '/graphql', headers };
-      args[2] = { req, res: { setHeader: noop } };
-      return call;
-    },
+  return () => {
+    const request = { method: 'GET', url: ROUTES.limited, originalUrl: ROUTES.limited, headers };
+    const response = { setHeader: noop, header: noop };
+    return new ExecutionContextHost([request, response, noop], LimitedController, LimitedController.prototype.limited);
   };
-  return (call as unknown as ResolverCall).nextOperation();
+}
+
+const RESOLVER_ARGS = {};
+const RESOLVER_INFO = {};
+
+/** A resolver call of a new operation: `[root, args, GraphQL context, info]`, the context holding `req` and `res`. */
+function graphqlClient(user: string): Client {
+  const headers = { [USER_HEADER]: user };
+  return () => {
+    const req = { method: 'POST', url: '/graphql', originalUrl: '/graphql', headers };
+    const context = new ExecutionContextHost(
+      [undefined, RESOLVER_ARGS, { req, res: { setHeader: noop } }, RESOLVER_INFO],
+      LimitedResolver,
+      LimitedResolver.prototype.limited,
+    );
+    context.setType('graphql');
+    return context;
+  };
 }
 
 async function main(): Promise<void> {
@@ -156,38 +155,38 @@ async function main(): Promise<void> {
     logger: false,
   });
   const guard = (type: Type<CanActivate>) => app.get(type);
-  const hot = contextFor('hot-client');
-  const contexts = Array.from({ length: KEYS }, (_, i) => contextFor(`user-${i}`));
-  const graphqlHot = graphqlContextFor('hot-client');
-  const graphqlContexts = Array.from({ length: KEYS }, (_, i) => graphqlContextFor(`user-${i}`));
+  const hot = httpClient('hot-client');
+  const clients = Array.from({ length: KEYS }, (_, i) => httpClient(`user-${i}`));
+  const graphqlHot = graphqlClient('hot-client');
+  const graphqlClients = Array.from({ length: KEYS }, (_, i) => graphqlClient(`user-${i}`));
   const bench = new Bench({ time: quick ? 100 : 1500, warmupTime: quick ? 20 : 300 });
   const rateLimit = guard(RateLimitGuard);
   const throttler = guard(ThrottlerGuard);
   const metered = metricsApp.get(RateLimitGuard);
   const observed = onDecisionApp.get(RateLimitGuard);
   for (let i = 0; i < KEYS; i++) {
-    await rateLimit.canActivate(contexts[i]);
-    await rateLimit.canActivate(graphqlContexts[i]);
-    await throttler.canActivate(contexts[i]);
-    await metered.canActivate(contexts[i]);
-    await observed.canActivate(contexts[i]);
+    await rateLimit.canActivate(clients[i]());
+    await rateLimit.canActivate(graphqlClients[i]());
+    await throttler.canActivate(clients[i]());
+    await metered.canActivate(clients[i]());
+    await observed.canActivate(clients[i]());
   }
   let next = 0;
   const inTurn = (instance: CanActivate) => async () => {
     for (let i = 0; i < BATCH; i++) {
-      await instance.canActivate(contexts[next]);
+      await instance.canActivate(clients[next]());
       next = next === KEYS - 1 ? 0 : next + 1;
     }
   };
   const hotly = (instance: CanActivate) => async () => {
-    for (let i = 0; i < BATCH; i++) await instance.canActivate(hot);
+    for (let i = 0; i < BATCH; i++) await instance.canActivate(hot());
   };
   const graphqlHotly = async () => {
-    for (let i = 0; i < BATCH; i++) await rateLimit.canActivate(graphqlHot.nextOperation());
+    for (let i = 0; i < BATCH; i++) await rateLimit.canActivate(graphqlHot());
   };
   const graphqlInTurn = async () => {
     for (let i = 0; i < BATCH; i++) {
-      await rateLimit.canActivate(graphqlContexts[next].nextOperation());
+      await rateLimit.canActivate(graphqlClients[next]());
       next = next === KEYS - 1 ? 0 : next + 1;
     }
   };

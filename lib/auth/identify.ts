@@ -3,7 +3,7 @@ import { EmptyInformation } from '../errors/empty-information.error.js';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
 import { andThen, type MaybePromise } from '../utils/maybe-promise.js';
 import { checkIdentity, type ResolvedIdentity } from './identity.js';
-import type { AuthFunction, RateLimitAuth } from './rate-limit-auth.interface.js';
+import type { AuthFunction, Identity, RateLimitAuth } from './rate-limit-auth.interface.js';
 
 /**
  * Resolves the identity of a call with the module's auth providers. `namespaces` lists the tags an
@@ -42,7 +42,8 @@ export function createIdentify(providers: readonly (RateLimitAuth | AuthFunction
   });
   if (steps.length === 1) {
     const [only] = steps;
-    return (context) => andThen(only(context), (identity) => checkIdentity(identity, SOURCE));
+    const check = (identity: Identity | undefined) => checkIdentity(identity, SOURCE); // one closure, not one per call
+    return (context) => andThen(only(context), check);
   }
   const namespaces = steps.map((_, index) => String(index));
   const identify: IdentifyFunction = async (context) => {

@@ -1,7 +1,12 @@
 import { HttpException, type ExecutionContext } from '@nestjs/common';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
 import { RateLimitGraphQLError } from '../errors/rate-limit-graphql.error.js';
-import { writeRateLimitHeaders, type HeadersMode, type LimitInfo } from '../headers/rate-limit-headers.js';
+import {
+  writeRateLimitHeaders,
+  type DraftPolicy,
+  type HeadersMode,
+  type LimitInfo,
+} from '../headers/rate-limit-headers.js';
 import { authFailureMessage } from './auth-failure.js';
 import { asBearerHeader, withAuthorization } from './bearer-token.js';
 import type { ContextKind } from './context-kind.interface.js';
@@ -101,14 +106,19 @@ export const graphqlContext: ContextKind = {
     return typeof request.method === 'string' ? request.method : '*'; // Node's and Fastify's are upper case
   },
 
-  writeHeaders(context, mode: HeadersMode, limits: readonly LimitInfo[], retryAfter?: number) {
+  writeHeaders(context, mode: HeadersMode, limits: readonly LimitInfo[], retryAfter?: number, policy?: DraftPolicy) {
     if (limits.length === 0 && retryAfter === undefined) return;
     const response = graphqlResponse(context.getArgByIndex(2));
     if (response === undefined) return;
     const previous: readonly LimitInfo[] | undefined = response[LIMITS];
-    const all = previous === undefined ? limits : mergeLimits(previous, limits); // never changed in place
-    response[LIMITS] = all;
-    writeRateLimitHeaders(response, setHeader, mode, all);
+    if (previous === undefined) {
+      response[LIMITS] = limits; // never changed in place
+      writeRateLimitHeaders(response, setHeader, mode, limits, policy);
+    } else {
+      const all = mergeLimits(previous, limits);
+      response[LIMITS] = all;
+      writeRateLimitHeaders(response, setHeader, mode, all); // the policy of the merged limits
+    }
     if (retryAfter !== undefined && !(retryAfter <= (response[RETRY_AFTER] ?? 0))) {
       response[RETRY_AFTER] = retryAfter;
       setHeader(response, 'Retry-After', retryAfter);

@@ -7,6 +7,12 @@ const isPattern = (list: RuleList): boolean => list.source.kind === 'pattern';
 const notPattern = (list: RuleList): boolean => list.source.kind !== 'pattern';
 
 /**
+ * Whether `lists` hold a config pattern's list. All calls of one HTTP request have the same pattern
+ * lists (patterns match its path), so calls without any need no `PatternHits` bookkeeping.
+ */
+export const hasPatterns = (lists: readonly RuleList[]): boolean => lists.some(isPattern);
+
+/**
  * Config patterns counted once per HTTP request where one request runs several guarded handlers
  * (GraphQL resolvers, each guarded). The first call whose lists include patterns counts them with
  * its own rules, in one storage call; calls of the same request wait while it is in flight; once one
@@ -26,7 +32,7 @@ export class PatternHits {
     const state = this.requests.get(request);
     if (state === COUNTED) return limit(lists.filter(notPattern));
     if (state !== undefined) return state.then(() => this.limit(request, lists, limit));
-    if (!lists.some(isPattern)) return limit(lists);
+    if (!hasPatterns(lists)) return limit(lists);
     const answer = limit(lists);
     if (!isPromise(answer)) {
       if (answer?.allowed) this.requests.set(request, COUNTED);

@@ -12,7 +12,8 @@ const MAX_MEMO = 1024;
  */
 export class RuleList {
   readonly rules: readonly CompiledRule[];
-  private readonly memo = new Map<string, CompiledRule | null>();
+  private readonly memo = new Map<string, Map<string, CompiledRule | null>>();
+  private memoSize = 0;
 
   constructor(
     readonly source: RuleSource,
@@ -28,8 +29,9 @@ export class RuleList {
    * frameworks route to GET handlers.
    */
   select(group: string, method: string): CompiledRule | undefined {
-    const memoKey = `${group}\u0000${method}`;
-    let rule = this.memo.get(memoKey);
+    // By group, then method: no key string built per request (both are usually constants with a cached hash).
+    let byMethod = this.memo.get(group);
+    let rule = byMethod?.get(method);
     if (rule === undefined) {
       rule =
         this.rules.find(
@@ -39,7 +41,11 @@ export class RuleList {
               candidate.method === method ||
               (method === 'HEAD' && candidate.method === 'GET')),
         ) ?? null;
-      if (this.memo.size < MAX_MEMO) this.memo.set(memoKey, rule);
+      if (this.memoSize < MAX_MEMO) {
+        if (byMethod === undefined) this.memo.set(group, (byMethod = new Map()));
+        byMethod.set(method, rule);
+        this.memoSize++;
+      }
     }
     return rule ?? undefined;
   }

@@ -47,6 +47,19 @@ describe('GraphQL context kind', () => {
     });
   });
 
+  it("writes the first resolver's limits with the plan's cached policy, merged limits with their own", () => {
+    const headers: Record<string, unknown> = {};
+    const res = { setHeader: (name: string, value: unknown) => (headers[name] = value) };
+    const call = resolverCall({ req: request('r'), res });
+    const minute = { name: 'minute', limit: 10, window: 60, remaining: 9, reset: 60 };
+    const cached = { policy: '"minute";q=10;w=60 (cached)', prefixes: ['"minute";r='] };
+    graphqlContext.writeHeaders(call, 'draft', [minute], undefined, cached);
+    expect(headers).toEqual({ 'RateLimit-Policy': cached.policy, RateLimit: '"minute";r=9;t=60' });
+    const hour = { name: 'hour', limit: 100, window: 3600, remaining: 99, reset: 3600 };
+    graphqlContext.writeHeaders(call, 'draft', [hour], undefined, { policy: 'not of the merged limits', prefixes: [] });
+    expect(headers['RateLimit-Policy']).toBe('"minute";q=10;w=60, "hour";q=100;w=3600');
+  });
+
   it('is a GraphQL-shaped error, never an HttpException that drivers would turn into INTERNAL_SERVER_ERROR', () => {
     const error = graphqlContext.rejection(7) as Error & { extensions: unknown };
     expect(error.message).toBe('Too Many Requests');
