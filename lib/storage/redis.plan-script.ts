@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { WINDOW_ALGORITHMS } from '../algorithms/algorithms.js';
 import type { BlockScope, LimitCheck } from './rate-limit-storage.interface.js';
+import { COMMIT_LUA } from './redis.script.js';
 
 /** A Lua script written for one limit plan, with the SHA1 that EVALSHA names it by. */
 export interface PlanScript {
@@ -197,19 +198,8 @@ ${each(blocks, (scope, j) => (blocking[j - 1] ? `      if b${j} then r[${2 * L +
   }
 end
 
--- 5. Commit; the TTL is extended only past the time the hash's TTL is known to cover.
-if peek == 0 and nw > 0 then
-  if expires > (values[1] or 0) + 0 then
-    local keep = expires + math.max(1000, math.floor((expires - now) / 4))
-    writes[nw + 1], writes[nw + 2], nw = '', keep, nw + 2
-    redis.call('HSET', key, unpack(writes, 1, nw))
-    local ttl = keep - now + slack
-    if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
-  else
-    redis.call('HSET', key, unpack(writes, 1, nw))
-  end
-  if dels then redis.call('HDEL', key, unpack(dels)) end
-end
+-- 5. Commit.
+${COMMIT_LUA}
 if r[2] == 1 then return struct.pack('<${'d'.repeat(3 + 2 * L + B)}', unpack(r, 1, ${3 + 2 * L + B})) end
 return struct.pack('<${'d'.repeat(3 + 2 * L)}', unpack(r, 1, ${3 + 2 * L}))
 `;

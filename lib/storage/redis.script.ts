@@ -13,6 +13,25 @@ const dispatch = (part: 'lua' | 'luaUpgrade' | 'luaPack', by: string) =>
   ).join(`\n${by}`) + `\n${by}end`;
 
 /**
+ * The last step of both scripts (this one and each plan's): write `writes[1..nw]` (field, value
+ * pairs) and delete `dels`, unless peeking. The TTL is extended (with a quarter of its length, at
+ * least 1 s, to spare, so not at every call) only past the time the hash's TTL is known to cover
+ * (the field `""`), to `expires` (ms timestamp) plus `slack` ms.
+ */
+export const COMMIT_LUA = `if peek == 0 and nw > 0 then
+  if expires > (values[1] or 0) + 0 then
+    local keep = expires + math.max(1000, math.floor((expires - now) / 4))
+    writes[nw + 1], writes[nw + 2], nw = '', keep, nw + 2
+    redis.call('HSET', key, unpack(writes, 1, nw))
+    local ttl = keep - now + slack
+    if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+  else
+    redis.call('HSET', key, unpack(writes, 1, nw))
+  end
+  if dels then redis.call('HDEL', key, unpack(dels)) end
+end`;
+
+/**
  * The generic Lua script behind `RedisStorage`: one call answers a whole `ConsumeRequest`
  * atomically, making the same decisions as `MemoryStorage`. Each algorithm's Lua lives next to its
  * TypeScript (`WindowAlgorithm.lua` in `lib/algorithms/<name>.algorithm.ts`); this file only
@@ -188,20 +207,8 @@ if not allowed then
   end
 end
 
--- 5. Commit. The TTL is extended (with a quarter of its length, at least 1 s, to spare, so not at
--- every call) only past the time the hash's TTL is known to cover.
-if peek == 0 and nw > 0 then
-  if expires > (values[1] or 0) + 0 then
-    local keep = expires + math.max(1000, math.floor((expires - now) / 4))
-    writes[nw + 1], writes[nw + 2], nw = '', keep, nw + 2
-    redis.call('HSET', key, unpack(writes, 1, nw))
-    local ttl = keep - now + slack
-    if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
-  else
-    redis.call('HSET', key, unpack(writes, 1, nw))
-  end
-  if dels then redis.call('HDEL', key, unpack(dels)) end
-end
+-- 5. Commit.
+${COMMIT_LUA}
 -- The reply: its numbers as little-endian doubles (the block times only when blocked).
 local nR = 3 + 2 * nL
 if r[2] == 1 then nR = nR + nB end

@@ -54,6 +54,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** Two storages on one Redis and one state: plan scripts (the default), and the generic script only. */
+const planAndGenericScripts = (clock: FakeClock): RedisStorage[] => [
+  new RedisStorage(client, { clock: clock.now }),
+  new RedisStorage(client, { clock: clock.now, planScripts: 0 }),
+];
+
 describe('RedisStorage', () => {
   it('makes the same decisions as MemoryStorage on random traces (every algorithm, blocks, peeks, shared keys; plan scripts and the generic script in turn on one state)', async () => {
     let run = 0;
@@ -62,10 +68,7 @@ describe('RedisStorage', () => {
         run++;
         const clock = new FakeClock();
         const memory = new MemoryStorage({ clock: clock.now });
-        const storages = [
-          new RedisStorage(client, { clock: clock.now }),
-          new RedisStorage(client, { clock: clock.now, planScripts: 0 }),
-        ];
+        const storages = planAndGenericScripts(clock);
         for (const [index, s] of steps.entries()) {
           const redis = storages[index % 2];
           clock.advance(s.advanceMs);
@@ -122,10 +125,7 @@ describe('RedisStorage', () => {
           run++;
           const clock = new FakeClock();
           const memory = new MemoryStorage({ clock: clock.now });
-          const storages = [
-            new RedisStorage(client, { clock: clock.now }),
-            new RedisStorage(client, { clock: clock.now, planScripts: 0 }),
-          ];
+          const storages = planAndGenericScripts(clock);
           const identityKey = `long${run}:{zed}`;
           for (const [index, step] of steps.entries()) {
             clock.advance(step.advanceMs);
