@@ -13,7 +13,10 @@ describe('adaptRedisClient', () => {
     ],
     [{ isReady: false, evalSha: fn, withTypeMapping: fn, duplicate: fn }, 'node-redis createClient'],
     [{ isReady: true, evalSha: fn, withTypeMapping: fn, duplicate: fn, getSlotMaster: fn }, 'node-redis createCluster'],
-    [{ isReady: true, evalSha: fn, withTypeMapping: fn, duplicate: fn, getSentinelNode: fn }, 'node-redis createSentinel'],
+    [
+      { isReady: true, evalSha: fn, withTypeMapping: fn, duplicate: fn, getSentinelNode: fn },
+      'node-redis createSentinel',
+    ],
   ])('%p is a %s', (client, kind) => {
     expect(adaptRedisClient(client).kind).toBe(kind);
   });
