@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { WINDOW_ALGORITHMS } from '../algorithms/algorithms.js';
 import type { BlockScope, LimitCheck } from './rate-limit-storage.interface.js';
-import { COMMIT_LUA } from './redis.script.js';
+import { carryOverLua, COMMIT_LUA, indentLua, recordLua } from './redis.script.js';
 
 /** A Lua script written for one limit plan, with the SHA1 that EVALSHA names it by. */
 export interface PlanScript {
@@ -20,24 +20,21 @@ export const PLAN_SCRIPT_MAX_ENTRIES = 32;
 export function luaString(text: string): string {
   let out = "'";
   for (const byte of Buffer.from(text, 'utf8')) {
-    out +=
-      (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
-        ? String.fromCharCode(byte)
-        : byte === 0x3a || byte === 0x2e || byte === 0x2d || byte === 0x5f || byte === 0x23 || byte === 0x2f
-          ? String.fromCharCode(byte)
-          : `\\${String(byte).padStart(3, '0')}`;
+    out += SAFE_BYTE.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `\\${String(byte).padStart(3, '0')}`;
   }
   return `${out}'`;
 }
 
-const indent = (lua: string, by: string) => lua.trim().replace(/\n/g, `\n${by}`);
+/** Bytes written as they are in a Lua string literal: letters, digits and `:._#/-`. */
+const SAFE_BYTE = /^[0-9A-Za-z:._#/-]$/;
 
 /**
  * The script of one plan (`limits` and `blocks` of a `ConsumeRequest`): the same decisions, state
  * and reply as the generic `CONSUME_SCRIPT` (see it for the layout of the identity hash and the
  * reply), with the plan's numbers and field names written into the code and its loops unrolled, so
  * that Redis parses no argument and builds no string per call. Redis CPU per call falls from about
- * 2.2x to about 1.2-1.5x the commands' own cost (bench/RESULTS.md, "Redis CPU per call").
+ * 1.7x the commands' own cost (the generic script, fixed window or GCRA) to about 1.2x
+ * (bench/RESULTS.md, "Redis CPU per call").
  *
  * Arguments: none in production (time from Redis `TIME`, every cost 1). Otherwise ARGV[1] = `now` in
  * ms (0 = Redis `TIME`), ARGV[2] = peek (1/0), ARGV[3] = ms added to PEXPIRE, then the cost of each
@@ -105,15 +102,15 @@ ${each(
   limits,
   (limit, i) => `  if not values[${state(i)}] then
     local v1, v2, v, s = old[${3 * i - 2}], old[${3 * i - 1}], old[${3 * i}], nil
-    if not v1 and v then
-      ${indent(WINDOW_ALGORITHMS[limit.algorithm].luaUpgrade, '      ')}
-    end
-    if v1 and v2 then
-      ${indent(WINDOW_ALGORITHMS[limit.algorithm].luaPack, '      ')}
-      values[${state(i)}] = s
-      upgraded = upgraded or {}
-      upgraded[${i}] = true
-    end
+    ${indentLua(
+      carryOverLua(
+        WINDOW_ALGORITHMS[limit.algorithm].luaUpgrade,
+        WINDOW_ALGORITHMS[limit.algorithm].luaPack,
+        `values[${state(i)}]`,
+        String(i),
+      ),
+      '    ',
+    )}
   end`,
 )}
 end
@@ -129,26 +126,12 @@ ${each(
   local s = values[${state(i)}]${limit.algorithm === 'sliding-window' ? `\n  local field, more, gone = ${luaString(`${limit.key}#s`)}, nil, nil` : ''}
   local ok, rem, reset, retry, n, exp = false, 0, window, window, nil, 0
   if limit > 0 and cost <= limit then
-    ${indent(WINDOW_ALGORITHMS[limit.algorithm].lua, '    ')}
+    ${indentLua(WINDOW_ALGORITHMS[limit.algorithm].lua, '    ')}
   end
   if ok then
     r[${2 * i + 2}], r[${2 * i + 3}] = rem, reset
     if cost > 0 then
-      writes[nw + 1], writes[nw + 2], nw = ${luaString(`${limit.key}#s`)}, n, nw + 2
-      if exp > expires then expires = exp end${
-        limit.algorithm === 'sliding-window'
-          ? `
-      if more then writes[nw + 1], writes[nw + 2], nw = more[1], more[2], nw + 2 end
-      if gone then
-        dels = dels or {}
-        for m = 1, #gone do dels[#dels + 1] = gone[m] end
-      end`
-          : ''
-      }
-      if upgraded and upgraded[${i}] then
-        dels = dels or {}
-        dels[#dels + 1], dels[#dels + 2], dels[#dels + 3] = ${luaString(`${limit.key}#1`)}, ${luaString(`${limit.key}#2`)}, ${luaString(limit.key)}
-      end
+      ${indentLua(recordLua(luaString(`${limit.key}#s`), String(i), limit.algorithm === 'sliding-window'), '      ')}
     end
   else
     r[${2 * i + 2}], r[${2 * i + 3}] = rem, -retry${
@@ -183,13 +166,14 @@ ${each(blocks, (scope, j) => {
     end`;
 })}
     if r[2] == 1 then
-${each(limits, (limit, i) =>
-  blocking[limit.block]
-    ? `      if b${limit.block + 1} then r[${2 * i + 2}], r[${2 * i + 3}] = 0, -${blocks[limit.block].durationMs} end`
-    : '',
-)
-  .split('\n')
-  .filter((line) => line !== '')
+${limits
+  .flatMap((limit, k) =>
+    blocking[limit.block]
+      ? [
+          `      if b${limit.block + 1} then r[${2 * k + 4}], r[${2 * k + 5}] = 0, -${blocks[limit.block].durationMs} end`,
+        ]
+      : [],
+  )
   .join('\n')}
 ${each(blocks, (scope, j) => (blocking[j - 1] ? `      if b${j} then r[${2 * L + 3 + j}] = ${scope.durationMs} else r[${2 * L + 3 + j}] = 0 end` : `      r[${2 * L + 3 + j}] = 0`))}
     end

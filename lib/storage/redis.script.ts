@@ -5,12 +5,63 @@ import { WINDOW_ALGORITHMS } from '../algorithms/algorithms.js';
 /** The algorithms of the script, in the order of their ids (1-based) in its argument. */
 export const SCRIPT_ALGORITHMS: readonly Algorithm[] = ['fixed-window', 'gcra', 'sliding-window'];
 
+/** `lua` trimmed, its lines after the first indented by `by` (for a fragment placed after `by`). */
+export const indentLua = (lua: string, by: string): string => lua.trim().replace(/\n/g, `\n${by}`);
+
 /** `if algorithm == 1 then <lua of the first> elseif ... end`, the Lua of `part` of each algorithm. */
 const dispatch = (part: 'lua' | 'luaUpgrade' | 'luaPack', by: string) =>
   SCRIPT_ALGORITHMS.map(
     (name, i) =>
-      `${i === 0 ? 'if' : 'elseif'} algorithm == ${i + 1} then\n${by}  ${WINDOW_ALGORITHMS[name][part].trim().replace(/\n/g, `\n${by}  `)}`,
+      `${i === 0 ? 'if' : 'elseif'} algorithm == ${i + 1} then\n${by}  ${indentLua(WINDOW_ALGORITHMS[name][part], `${by}  `)}`,
   ).join(`\n${by}`) + `\n${by}end`;
+
+/**
+ * Lua of both scripts, for limit `index` whose field `k#s` is missing: the earlier version's state
+ * read (`v1`, `v2` of 0.1's two fields, `v` of the first version's text field) into `s` with the
+ * algorithm's `luaUpgrade` and `luaPack` (the Lua given, or a dispatch), put in `values[state]`, and
+ * `upgraded[index]` set so that the old fields are deleted when the new one is written.
+ */
+export const carryOverLua = (
+  upgrade: string,
+  pack: string,
+  state: string,
+  index: string,
+): string => `if not v1 and v then
+  ${indentLua(upgrade, '  ')}
+end
+if v1 and v2 then
+  ${indentLua(pack, '  ')}
+  ${state} = s
+  upgraded = upgraded or {}
+  upgraded[${index}] = true
+end`;
+
+/**
+ * Lua of both scripts, for limit `index` that admits with a cost: its field `field` (a Lua
+ * expression) written with the fragment's `n`; `expires` raised to its `exp`; for a sliding window
+ * (`chunks`), the chunk it sealed (`more`) and the chunks it consumed (`gone`); for a carried-over
+ * counter, its old fields deleted.
+ */
+export const recordLua = (
+  field: string,
+  index: string,
+  chunks: boolean,
+): string => `writes[nw + 1], writes[nw + 2], nw = ${field}, n, nw + 2
+if exp > expires then expires = exp end${
+  chunks
+    ? `
+if more then writes[nw + 1], writes[nw + 2], nw = more[1], more[2], nw + 2 end
+if gone then
+  dels = dels or {}
+  for m = 1, #gone do dels[#dels + 1] = gone[m] end
+end`
+    : ''
+}
+if upgraded and upgraded[${index}] then
+  local k = string.sub(${field}, 1, -3)
+  dels = dels or {}
+  dels[#dels + 1], dels[#dels + 2], dels[#dels + 3] = k .. '#1', k .. '#2', k
+end`;
 
 /**
  * The last step of both scripts (this one and each plan's): write `writes[1..nw]` (field, value
@@ -106,36 +157,23 @@ if wait > 0 then
 end
 
 -- 2. A counter without its field k#s may have its state in an earlier version's fields: carried
--- over (upgraded[i] = its name, whose old fields are deleted when its new field is written).
-local upgraded, dels
+-- over, and its old fields deleted when its new field is written.
+local upgraded, dels, names, nN = nil, nil, {}, 0
 for i = 1, nL do
   if not values[1 + i] then
-    upgraded = upgraded or {}
-    upgraded[i] = string.sub(ARGV[2 + i], 1, -3)
+    local k = string.sub(ARGV[2 + i], 1, -3)
+    names[nN + 1], names[nN + 2], names[nN + 3], nN = k .. '#1', k .. '#2', k, nN + 3
   end
 end
-if upgraded then
-  local names, nN = {}, 0
-  for i = 1, nL do
-    local k = upgraded[i]
-    if k then names[nN + 1], names[nN + 2], names[nN + 3], nN = k .. '#1', k .. '#2', k, nN + 3 end
-  end
+if nN > 0 then
   local old = redis.call('HMGET', key, unpack(names, 1, nN))
   local o = 0
   for i = 1, nL do
-    if upgraded[i] then
+    if not values[1 + i] then
       local v1, v2, v, s = old[o + 1], old[o + 2], old[o + 3], nil
       local algorithm = a[5 * i + 1]
       o = o + 3
-      if not v1 and v then
-        ${dispatch('luaUpgrade', '        ')}
-      end
-      if v1 and v2 then
-        ${dispatch('luaPack', '        ')}
-        values[1 + i] = s
-      else
-        upgraded[i] = nil
-      end
+      ${indentLua(carryOverLua(dispatch('luaUpgrade', ''), dispatch('luaPack', ''), 'values[1 + i]', 'i'), '      ')}
     end
   end
 end
@@ -158,18 +196,7 @@ for i = 1, nL do
   if ok then r[2 * i + 2], r[2 * i + 3] = rem, reset else r[2 * i + 2], r[2 * i + 3] = rem, -retry end
   if ok then
     if cost > 0 then
-      writes[nw + 1], writes[nw + 2], nw = field, n, nw + 2
-      if exp > expires then expires = exp end
-      if more then writes[nw + 1], writes[nw + 2], nw = more[1], more[2], nw + 2 end
-      if gone then
-        dels = dels or {}
-        for m = 1, #gone do dels[#dels + 1] = gone[m] end
-      end
-      if upgraded and upgraded[i] then
-        local k = upgraded[i]
-        dels = dels or {}
-        dels[#dels + 1], dels[#dels + 2], dels[#dels + 3] = k .. '#1', k .. '#2', k
-      end
+      ${indentLua(recordLua('field', 'i', true), '      ')}
     end
   elseif a[p + 5] == 0 then
     allowed = false

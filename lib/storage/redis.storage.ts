@@ -141,14 +141,14 @@ export class RedisStorage implements RateLimitStorage {
           ? [identityKey]
           : [
               identityKey,
-              clocked ? String(this.clock!()) : '0',
+              clocked ? String(now) : '0',
               request.peek === true ? '1' : '0',
               clocked ? String(TEST_CLOCK_TTL_SLACK_MS) : '0',
               ...(costs ?? []).map(String),
             ];
     } else {
       const head = clocked
-        ? `${this.clock!()},${request.peek ? 1 : 0},${TEST_CLOCK_TTL_SLACK_MS}`
+        ? `${now},${request.peek ? 1 : 0},${TEST_CLOCK_TTL_SLACK_MS}`
         : `0,${request.peek ? 1 : 0},0`;
       args = [
         identityKey,
