@@ -43,6 +43,15 @@ export interface RedisStorageOptions {
    * on the same state. Default 100; 0 = always the generic script.
    */
   planScripts?: number;
+  /**
+   * ioredis and iovalkey: the script calls made during one turn of the event loop leave in one
+   * socket write per connection (per node of a Cluster), flushed by one `setImmediate` per turn,
+   * instead of one write (one syscall, and one read in Redis) per call; each call still gets its own
+   * reply or error. Other commands the app writes on the same connection during that turn go out in
+   * the same write. Default true (bench/PROFILE.md: about 25 µs less app CPU per request on Fastify).
+   * node-redis writes every command this way by itself: the option changes nothing there.
+   */
+  coalesceWrites?: boolean;
 }
 
 const DEFAULT_BLOCKED_CACHE_SIZE = 10_000;
@@ -82,7 +91,7 @@ export class RedisStorage implements RateLimitStorage {
   private readonly planScripts: number;
 
   constructor(client: RedisScriptClient, options: RedisStorageOptions = {}) {
-    this.client = adaptRedisClient(client);
+    this.client = adaptRedisClient(client, { coalesceWrites: options.coalesceWrites ?? true });
     this.blocked = new BlockedCache(options.blockedCacheSize ?? DEFAULT_BLOCKED_CACHE_SIZE);
     this.clock = options.clock;
     this.resetChannel = this.blocked.enabled ? (options.resetChannel ?? DEFAULT_RESET_CHANNEL) : false;

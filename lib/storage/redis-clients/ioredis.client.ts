@@ -1,10 +1,15 @@
 import type { RedisClientAdapter, RedisSubscription, ScriptArgs } from './redis-client.interface.js';
+import { WriteCoalescer, type CorkableSocket } from './write-coalescer.js';
 
 /** The members of an ioredis (or iovalkey) `Redis` / `Cluster` that the adapter calls. */
 interface IoredisApi {
   readonly status: string;
   readonly isCluster?: boolean;
   readonly options?: { sentinels?: unknown[] | null };
+  /** The connection's socket (a `Redis`; undefined before it first connects). */
+  readonly stream?: CorkableSocket;
+  /** A `Cluster`'s node connections. */
+  nodes?(role: 'all'): IoredisApi[];
   evalshaBuffer(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   evalBuffer(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   del(key: string): Promise<unknown>;
@@ -17,17 +22,41 @@ interface IoredisApi {
 
 const ignore = () => {};
 
+/** The socket of a connection ready for commands, else undefined (its commands queue or fail in ioredis). */
+const readySocket = (connection: IoredisApi): CorkableSocket | undefined =>
+  connection.status === 'ready' ? connection.stream : undefined;
+
+/** Options of `IoredisClient`. */
+export interface IoredisClientOptions {
+  /** Send the script calls of one turn of the event loop in one write per connection (`WriteCoalescer`). */
+  coalesceWrites: boolean;
+}
+
 /**
  * ioredis `Redis` (plain or Sentinel) and `Cluster`, and their fork iovalkey (same API). A Cluster
  * routes EVALSHA and the EVAL that follows a NOSCRIPT by the first key, so the script is loaded on
- * the node that needs it.
+ * the node that needs it. ioredis writes every command to its socket at once (one syscall each, and
+ * its auto-pipelining flushes per `process.nextTick`, which does not reach across the I/O callbacks
+ * of one turn); with `coalesceWrites` the script calls of a turn leave in one write per connection
+ * (per node of a Cluster), as node-redis does for every command.
  */
 export class IoredisClient implements RedisClientAdapter {
   readonly kind: string;
+  private readonly writes?: WriteCoalescer;
 
-  constructor(private readonly client: IoredisApi) {
+  constructor(
+    private readonly client: IoredisApi,
+    options: IoredisClientOptions,
+  ) {
     const topology = client.isCluster ? 'Cluster' : client.options?.sentinels ? 'Redis (Sentinel)' : 'Redis';
     this.kind = `ioredis/iovalkey ${topology}`;
+    if (options.coalesceWrites) {
+      this.writes = new WriteCoalescer(
+        client.isCluster && client.nodes !== undefined
+          ? () => client.nodes!('all').map(readySocket)
+          : () => [readySocket(client)],
+      );
+    }
   }
 
   /** Whether `client` has the shape of an ioredis or iovalkey client. */
@@ -40,10 +69,12 @@ export class IoredisClient implements RedisClientAdapter {
   }
 
   evalsha(sha: string, numKeys: number, args: ScriptArgs): Promise<unknown> {
+    this.writes?.hold();
     return this.client.evalshaBuffer(sha, numKeys, ...args);
   }
 
   eval(script: string, numKeys: number, args: ScriptArgs): Promise<unknown> {
+    this.writes?.hold();
     return this.client.evalBuffer(script, numKeys, ...args);
   }
 

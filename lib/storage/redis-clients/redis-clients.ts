@@ -1,4 +1,4 @@
-import { IoredisClient } from './ioredis.client.js';
+import { IoredisClient, type IoredisClientOptions } from './ioredis.client.js';
 import { NodeRedisClient } from './node-redis.client.js';
 import type { RedisClientAdapter } from './redis-client.interface.js';
 
@@ -33,11 +33,17 @@ function describe(value: unknown): string {
   return `an object of class ${value.constructor?.name ?? 'Object'}`;
 }
 
-/** The adapter for `client`, recognised by its shape; throws naming the supported clients for anything else. */
-export function adaptRedisClient(client: unknown): RedisClientAdapter {
+/**
+ * The adapter for `client`, recognised by its shape; throws naming the supported clients for anything
+ * else. `options` apply to the clients that need them (node-redis coalesces its writes by itself).
+ */
+export function adaptRedisClient(
+  client: unknown,
+  options: IoredisClientOptions = { coalesceWrites: true },
+): RedisClientAdapter {
   if (client !== null && typeof client === 'object') {
     const members = client as Record<string, unknown>;
-    if (IoredisClient.fits(members)) return new IoredisClient(client as never);
+    if (IoredisClient.fits(members)) return new IoredisClient(client as never, options);
     if (NodeRedisClient.fits(members)) return new NodeRedisClient(client as never);
   }
   throw new TypeError(`RedisStorage needs a Redis client of ${SUPPORTED}; got ${describe(client)}.`);
