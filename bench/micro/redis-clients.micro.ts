@@ -1,6 +1,6 @@
 /**
  * RedisStorage per client library, without HTTP: app CPU µs and wall µs per `consume` (3 limits,
- * one identity, 10 in flight), for ioredis, node-redis (default options, and with its per-command
+ * one identity, 10 in flight), for ioredis (with and without `coalesceWrites`), node-redis (default options, and with its per-command
  * timeout off), node-redis RESP3 and iovalkey, each fail-fast as README recommends. Interleaved
  * rounds against one redis-server; prints a table and, on its last line, the JSON of the medians.
  * Not part of `npm run bench`: run `npx tsc -p tsconfig.bench.json && node
@@ -9,7 +9,12 @@
 import { Redis as Ioredis } from 'ioredis';
 import { Redis as Iovalkey } from 'iovalkey';
 import { createClient } from 'redis';
-import { RedisStorage, type ConsumeRequest, type RedisScriptClient } from '../../lib/index.js';
+import {
+  RedisStorage,
+  type ConsumeRequest,
+  type RedisScriptClient,
+  type RedisStorageOptions,
+} from '../../lib/index.js';
 import { RedisServer } from '../harness/redis-server.js';
 
 const quick = process.argv.includes('--quick');
@@ -19,6 +24,8 @@ const IN_FLIGHT = 10;
 
 interface Kind {
   name: string;
+  /** Options of the kind's RedisStorage. */
+  storage?: RedisStorageOptions;
   connect(port: number): Promise<{ client: RedisScriptClient; close(): Promise<void> }>;
 }
 
@@ -55,6 +62,7 @@ function ioredisFamily(name: string, Redis: new (options: object) => IoredisLike
 
 const KINDS: Kind[] = [
   ioredisFamily('ioredis', Ioredis as never),
+  { ...ioredisFamily('ioredis, coalesceWrites false', Ioredis as never), storage: { coalesceWrites: false } },
   nodeRedis('node-redis', {}),
   nodeRedis('node-redis, commandOptions.timeout 0', { commandOptions: { timeout: 0 } }),
   nodeRedis('node-redis RESP3', { RESP: 3 }),
@@ -90,7 +98,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 const server = await RedisServer.start();
 const connected = await Promise.all(KINDS.map((kind) => kind.connect(server.port)));
-const storages = connected.map(({ client }) => new RedisStorage(client));
+const storages = connected.map(({ client }, i) => new RedisStorage(client, KINDS[i].storage));
 const samples = KINDS.map(() => ({ cpuUs: [] as number[], wallUs: [] as number[] }));
 try {
   for (const storage of storages) await measure(storage); // warm-up: JIT, script loaded
