@@ -123,7 +123,8 @@ async function runPlatform(options: BenchOptions, platform: PlatformName, redis:
           cellOf.get(`${target.variant}/${scenarioName}`)!.samples.push(sample);
           log(
             `round ${round}/${options.rounds} ${platform} ${scenarioName} ${target.variant}: ` +
-              `${Math.round(sample.rps)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms` +
+              `${Math.round(sample.rps)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms, ` +
+              `app CPU ${(sample.cpu / sample.received).toFixed(1)} µs/req` +
               (sample.unexpected > 0 ? `, ${sample.unexpected} unexpected responses` : ''),
           );
         }
