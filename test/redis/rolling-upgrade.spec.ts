@@ -161,7 +161,7 @@ describe("RedisStorage({ compatibleWith: '0.1' }) during a rolling upgrade", () 
     );
     // Plain instances sealed sliding-window chunks that the compatible one then read in.
     expect(chunked).toBeGreaterThan(0);
-  });
+  }, 120_000); // a failing trace takes a while to shrink
 
   const minute = (user: string): ConsumeRequest => ({
     identityKey: `quota:{${user}}`,
