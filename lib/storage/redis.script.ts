@@ -117,8 +117,8 @@ end
  */
 const COMPATIBLE_READ = `-- 2. Compatible with 0.1 (a rolling upgrade): every counter's 0.1 fields are read, and where they
 -- hold a state it is the newest (0.1 writes only those); else the state is this version's, its
--- chunks read in. It is written back as 0.1's fields, and this version's deleted.
-local upgraded, dels, flat, names = nil, nil, nil, {}
+-- chunks read in. It is written as 0.1's fields; the fields it was read from go (drop[i]).
+local upgraded, dels, drop, names = nil, nil, nil, {}
 if nL > 0 then
   for i = 1, nL do
     local k = string.sub(ARGV[2 + i], 1, -3)
@@ -127,17 +127,21 @@ if nL > 0 then
   local old = redis.call('HMGET', key, unpack(names, 1, 3 * nL))
   for i = 1, nL do
     local v1, v2, v, s = old[3 * i - 2], old[3 * i - 1], old[3 * i], nil
-    local algorithm = a[5 * i + 1]
+    local algorithm, mine, field, gone = a[5 * i + 1], values[1 + i], ARGV[2 + i], nil
+    if v and not v1 then gone = { names[3 * i] } end
     ${indentLua(carryOverLua(dispatch('luaUpgrade', ''), dispatch('luaPack', ''), 'values[1 + i]', 'i'), '    ')}
-    if values[1 + i] and not (upgraded and upgraded[i]) then
-      local field, gone = ARGV[2 + i], nil
-      s = values[1 + i]
+    if mine and not (upgraded and upgraded[i]) then
+      s = mine
       ${indentLua(dispatch('luaFlatten', ''), '      ')}
       values[1 + i] = s
-      if gone then
-        flat = flat or {}
-        flat[i] = gone
-      end
+    end
+    if mine then
+      gone = gone or {}
+      gone[#gone + 1] = field
+    end
+    if gone then
+      drop = drop or {}
+      drop[i] = gone
     end
   end
 end
@@ -146,17 +150,16 @@ end
 
 /**
  * The writes of limit `i` that admits with a cost, in the generic script compatible with 0.1: its
- * state as 0.1's two fields (`k#1`, `k#2`); this version's field and chunks, and the first
- * version's text field, deleted.
+ * state as 0.1's two fields (`k#1`, `k#2`); the other fields it was read from (this version's
+ * field and chunks, the first version's text field) deleted.
  */
 const RECORD_COMPATIBLE = `local k, algorithm, v1, v2 = string.sub(field, 1, -3), a[p + 1], nil, nil
 ${dispatch('luaUnpack', '')}
 writes[nw + 1], writes[nw + 2], writes[nw + 3], writes[nw + 4], nw = k .. '#1', v1, k .. '#2', v2, nw + 4
 if exp > expires then expires = exp end
-dels = dels or {}
-dels[#dels + 1], dels[#dels + 2] = field, k
-if flat and flat[i] then
-  for m = 1, #flat[i] do dels[#dels + 1] = flat[i][m] end
+if drop and drop[i] then
+  dels = dels or {}
+  for m = 1, #drop[i] do dels[#dels + 1] = drop[i][m] end
 end`;
 
 /**
