@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import type { Redis } from 'ioredis';
 import {
   MemoryStorage,
   RedisStorage,
@@ -10,7 +9,7 @@ import {
 } from '../../lib/index.js';
 import { SCRIPT_ALGORITHMS } from '../../lib/storage/redis.script.js';
 import { FakeClock } from '../support/app.js';
-import { RedisServer } from '../support/redis-harness.js';
+import { useRedisServer } from '../support/redis-harness.js';
 import { TWO_FIELD_CONSUME_SCRIPT } from './support/two-field-consume-script.js';
 
 // A rolling upgrade from 0.1: instances of 0.1 (its script, kept verbatim) and of this version count
@@ -18,18 +17,7 @@ import { TWO_FIELD_CONSUME_SCRIPT } from './support/two-field-consume-script.js'
 // storage makes (MemoryStorage here), also in the next deploy, where instances with and without the
 // option overlap; without the option the two versions count apart.
 
-let server: RedisServer;
-let client: Redis;
-
-beforeAll(async () => {
-  server = await RedisServer.start();
-  client = await server.client();
-});
-
-afterAll(async () => {
-  client?.disconnect();
-  await server?.stop();
-});
+const redis = useRedisServer();
 
 /** Something that counts a request: an instance of some version. */
 type Instance = (request: ConsumeRequest) => Promise<ConsumeResult>;
@@ -46,7 +34,7 @@ function version01(clock: FakeClock): Instance {
     if (request.costs !== undefined) numbers.push(...request.costs);
     const fields = ['', ...request.limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`])];
     fields.push(...request.blocks.map((block) => block.key));
-    const r = (await client.eval(
+    const r = (await redis.client.eval(
       TWO_FIELD_CONSUME_SCRIPT,
       1,
       request.identityKey,
@@ -114,18 +102,18 @@ describe("RedisStorage({ compatibleWith: '0.1' }) during a rolling upgrade", () 
         run++;
         const clock = new FakeClock();
         const memory = new MemoryStorage({ clock: clock.now });
-        const compatible = new RedisStorage(client, { clock: clock.now, compatibleWith: '0.1' });
+        const compatible = new RedisStorage(redis.client, { clock: clock.now, compatibleWith: '0.1' });
         const phases: [string, Instance, Instance][] = [
           ['0.1 and compatibleWith 0.1', version01(clock), storageInstance(compatible)],
           [
             'compatibleWith 0.1 and plain',
             storageInstance(compatible),
-            storageInstance(new RedisStorage(client, { clock: clock.now })),
+            storageInstance(new RedisStorage(redis.client, { clock: clock.now })),
           ],
           [
             'plain (plan scripts and generic)',
-            storageInstance(new RedisStorage(client, { clock: clock.now })),
-            storageInstance(new RedisStorage(client, { clock: clock.now, planScripts: 0 })),
+            storageInstance(new RedisStorage(redis.client, { clock: clock.now })),
+            storageInstance(new RedisStorage(redis.client, { clock: clock.now, planScripts: 0 })),
           ],
         ];
         const identityKey = `rolling${run}:{u}`;
@@ -146,7 +134,7 @@ describe("RedisStorage({ compatibleWith: '0.1' }) during a rolling upgrade", () 
             costs: s.cost === 1 ? undefined : limits.map(() => s.cost),
           };
           if (phase === phases[1][0] && useFirst) {
-            const fields = await client.hkeys(identityKey);
+            const fields = await redis.client.hkeys(identityKey);
             if (fields.some((field) => /#c\d+$/.test(field))) chunked++;
           }
           const expected = memory.consume(request);
@@ -185,9 +173,9 @@ describe("RedisStorage({ compatibleWith: '0.1' }) during a rolling upgrade", () 
 
   it('admits exactly the limit to a client whose requests alternate between 0.1 and this version; without the option, more', async () => {
     const clock = new FakeClock();
-    const compatible = new RedisStorage(client, { clock: clock.now, compatibleWith: '0.1' });
+    const compatible = new RedisStorage(redis.client, { clock: clock.now, compatibleWith: '0.1' });
     expect(await admittedInTurn(compatible, clock, 'with-option')).toBe(5);
-    const plain = new RedisStorage(client, { clock: clock.now });
+    const plain = new RedisStorage(redis.client, { clock: clock.now });
     expect(await admittedInTurn(plain, clock, 'without-option')).toBeGreaterThan(5);
   });
 
@@ -198,25 +186,25 @@ describe("RedisStorage({ compatibleWith: '0.1' }) during a rolling upgrade", () 
       limits: [{ key: ':s', limit: 100, windowMs: 60_000, algorithm: 'sliding-window', block: 0 }],
       blocks: [],
     };
-    const plain = new RedisStorage(client, { clock: clock.now });
+    const plain = new RedisStorage(redis.client, { clock: clock.now });
     for (let i = 0; i < 70; i++) {
       clock.advance(5);
       expect((await plain.consume(request)).allowed).toBe(true);
     }
     expect(
-      (await client.hkeys(request.identityKey)).filter((field) => field.startsWith(':s#c')).length,
+      (await redis.client.hkeys(request.identityKey)).filter((field) => field.startsWith(':s#c')).length,
     ).toBeGreaterThan(0);
-    const compatible = new RedisStorage(client, { clock: clock.now, compatibleWith: '0.1' });
+    const compatible = new RedisStorage(redis.client, { clock: clock.now, compatibleWith: '0.1' });
     clock.advance(5);
     expect(await compatible.consume(request)).toMatchObject({ allowed: true, limits: [{ remaining: 29 }] });
-    expect((await client.hkeys(request.identityKey)).sort()).toEqual(['', ':s#1', ':s#2']);
+    expect((await redis.client.hkeys(request.identityKey)).sort()).toEqual(['', ':s#1', ':s#2']);
     // 0.1 reads the whole log: 71 hits of 100.
     const counted = await version01(clock)({ ...request, peek: true });
     expect(counted.limits[0].remaining).toBe(28);
   });
 
   it('names what to pass when compatibleWith is not a version it knows', () => {
-    expect(() => new RedisStorage(client, { compatibleWith: '0.2' as '0.1' })).toThrow(
+    expect(() => new RedisStorage(redis.client, { compatibleWith: '0.2' as '0.1' })).toThrow(
       'Invalid RedisStorage option compatibleWith: "0.2"; give \'0.1\' (during a rolling upgrade from 0.1) or leave it out.',
     );
   });
