@@ -3,8 +3,8 @@
  * usec_per_call) of RedisStorage's scripts, per algorithm, against a reference script that only runs
  * the commands a request needs of Redis (HMGET 3 fields, TIME, HSET 3 fields, PEXPIRE), all in one
  * run on one fresh redis-server: each plan's own script (the default), the generic script
- * (`planScripts: 0`), and the previous version's script (two fields holding numbers per counter) for
- * comparison. Each case: 3 stacked limits (second, minute, hour, as the `stacked` scenario) over
+ * (`planScripts: 0`), the generic script on 0.1's fields (`compatibleWith: '0.1'`, for rolling upgrades),
+ * and the previous version's script (two fields holding numbers per counter) for comparison. Each case: 3 stacked limits (second, minute, hour, as the `stacked` scenario) over
  * `IDENTITIES` identity hashes, sent `IN_FLIGHT` at a time through one ioredis client.
  *
  * Paired rounds: the machine may be shared, and its speed drifts by ±30 % within seconds, so the
@@ -13,7 +13,7 @@
  * Prints one JSON object (`RedisCpuResults`) on its last line. `--quick` runs fewer rounds.
  */
 import { Redis } from 'ioredis';
-import { RedisStorage, type Algorithm, type ConsumeRequest } from '../../lib/index.js';
+import { RedisStorage, type Algorithm, type ConsumeRequest, type RedisStorageOptions } from '../../lib/index.js';
 import { compileRule } from '../../lib/rules/rule-compiler.js';
 import { identityKey } from '../../lib/utils/keys.js';
 import { SCRIPT_ALGORITHMS } from '../../lib/storage/redis.script.js';
@@ -104,15 +104,20 @@ async function main(): Promise<void> {
     const users = Array.from({ length: IDENTITIES }, (_, i) => `bench-user-${i}`);
     const fields = requestOf('fixed-window', 'x').limits.map((limit) => limit.key);
     const referenceSha = String(await client.script('LOAD', REFERENCE_SCRIPT));
-    const storageCase = (algorithm: Algorithm, identities: number, planScripts?: number) => {
-      const storage = new RedisStorage(client, { planScripts });
+    const storageCase = (algorithm: Algorithm, identities: number, options: RedisStorageOptions = {}) => {
+      const storage = new RedisStorage(client, options);
       const requests = Array.from({ length: identities }, (_, i) =>
-        requestOf(algorithm, `${algorithm}-${identities}-${String(planScripts)}-${i}`),
+        requestOf(algorithm, `${algorithm}-${identities}-${JSON.stringify(options)}-${i}`),
       );
-      const script = planScripts === 0 ? 'generic script' : 'script';
+      const script =
+        options.compatibleWith !== undefined
+          ? "generic script on 0.1's fields (compatibleWith)"
+          : options.planScripts === 0
+            ? 'generic script'
+            : 'script';
       return {
         name: `RedisStorage ${script}, 3 ${algorithm} limits${identities === IDENTITIES ? '' : `, ${identities.toLocaleString('en')} identities`}`,
-        algorithm: planScripts === 0 ? undefined : algorithm,
+        algorithm: script === 'script' ? algorithm : undefined,
         identities,
         call: (i: number) => Promise.resolve(storage.consume(requests[i % identities])),
       };
@@ -149,7 +154,8 @@ async function main(): Promise<void> {
       },
       ...ALGORITHMS.map((algorithm) => storageCase(algorithm, IDENTITIES)),
       storageCase('sliding-window', MANY_IDENTITIES),
-      ...ALGORITHMS.map((algorithm) => storageCase(algorithm, IDENTITIES, 0)),
+      ...ALGORITHMS.map((algorithm) => storageCase(algorithm, IDENTITIES, { planScripts: 0 })),
+      ...ALGORITHMS.map((algorithm) => storageCase(algorithm, IDENTITIES, { compatibleWith: '0.1' })),
       ...ALGORITHMS.map((algorithm) => previousCase(algorithm)),
       {
         name: 'plain INCR',

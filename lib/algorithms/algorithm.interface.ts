@@ -70,4 +70,16 @@ export interface WindowAlgorithm<State = unknown> {
   readonly luaUpgrade: string;
   /** Lua that packs `v1` and `v2` (the second version's two fields) into `s`, this version's state. */
   readonly luaPack: string;
+  /**
+   * Lua that turns `n` (the new state, as `lua` wrote it, with `more` when it sealed a chunk) into
+   * `v1` and `v2`, the second version's two fields: what `RedisStorage({ compatibleWith: '0.1' })`
+   * writes, so that instances of 0.1 count in the same state during a rolling upgrade.
+   */
+  readonly luaUnpack: string;
+  /**
+   * For a state kept in more fields than its own (the sliding window's chunks): Lua that reads them
+   * all into `s` (from `key`; `field` names the state's field) and lists them in `gone`, so that
+   * `luaUnpack` sees the whole state. Absent when `s` is the whole state.
+   */
+  readonly luaFlatten?: string;
 }

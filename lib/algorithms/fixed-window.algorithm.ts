@@ -66,4 +66,5 @@ else
 end`,
   luaUpgrade: `v1, v2 = string.match(v, '^(%S+) (%S+)$')`,
   luaPack: `s = struct.pack('<dd', v1 + 0, v2 + 0)`,
+  luaUnpack: `v1, v2 = struct.unpack('<dd', n)`,
 };

@@ -216,4 +216,26 @@ local list = {}
 for t, c in string.gmatch(rest, ' (%S+) (%S+)') do list[#list + 1] = struct.pack('<dd', tonumber(t), tonumber(c)) end
 v1, v2 = total, table.concat(list)`,
   luaPack: `s = struct.pack('<dddd', v1 + 0, 0, 0, #v2 / 16) .. v2`,
+  // The log is head, the chunk this hit sealed (`more`), if any, tail.
+  luaUnpack: `
+local total, sealed, _, nHead = struct.unpack('<dddd', n)
+v1, v2 = total, string.sub(n, 33 + 16 * sealed)
+if more then v2 = string.sub(v2, 1, 16 * nHead) .. more[2] .. string.sub(v2, 16 * nHead + 1) end`,
+  // Head, the sealed chunks (a missing one's hits are dead: its sum leaves the total), tail.
+  luaFlatten: `
+local total, sealed, first, nHead = struct.unpack('<dddd', s)
+if sealed > 0 then
+  gone = {}
+  for c = 1, sealed do gone[c] = string.sub(field, 1, -2) .. 'c' .. (first + c - 1) end
+  local chunks = redis.call('HMGET', key, unpack(gone))
+  local ts = 33 + 16 * (sealed + nHead)
+  local log = { string.sub(s, 33 + 16 * sealed, ts - 1) }
+  for c = 1, sealed do
+    if chunks[c] then log[#log + 1] = chunks[c]
+    else total = total - struct.unpack('<d', s, 25 + 16 * c) end
+  end
+  log[#log + 1] = string.sub(s, ts)
+  local pairs = table.concat(log)
+  s = struct.pack('<dddd', total, 0, 0, #pairs / 16) .. pairs
+end`,
 };

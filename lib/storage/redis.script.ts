@@ -8,12 +8,15 @@ export const SCRIPT_ALGORITHMS: readonly Algorithm[] = ['fixed-window', 'gcra', 
 /** `lua` trimmed, its lines after the first indented by `by` (for a fragment placed after `by`). */
 export const indentLua = (lua: string, by: string): string => lua.trim().replace(/\n/g, `\n${by}`);
 
-/** `if algorithm == 1 then <lua of the first> elseif ... end`, the Lua of `part` of each algorithm. */
-const dispatch = (part: 'lua' | 'luaUpgrade' | 'luaPack', by: string) =>
-  SCRIPT_ALGORITHMS.map(
-    (name, i) =>
-      `${i === 0 ? 'if' : 'elseif'} algorithm == ${i + 1} then\n${by}  ${indentLua(WINDOW_ALGORITHMS[name][part], `${by}  `)}`,
-  ).join(`\n${by}`) + `\n${by}end`;
+/**
+ * `if algorithm == 1 then <lua of the first> elseif ... end`, the Lua of `part` of each algorithm
+ * that has one.
+ */
+const dispatch = (part: 'lua' | 'luaUpgrade' | 'luaPack' | 'luaUnpack' | 'luaFlatten', by: string) =>
+  SCRIPT_ALGORITHMS.map((name, i) => [i + 1, WINDOW_ALGORITHMS[name][part]] as const)
+    .filter(([, lua]) => lua !== undefined)
+    .map(([id, lua], k) => `${k === 0 ? 'if' : 'elseif'} algorithm == ${id} then\n${by}  ${indentLua(lua!, `${by}  `)}`)
+    .join(`\n${by}`) + `\n${by}end`;
 
 /**
  * Lua of both scripts, for limit `index` whose field `k#s` is missing: the earlier version's state
@@ -82,6 +85,83 @@ export const COMMIT_LUA = `if peek == 0 and nw > 0 then
   if dels then redis.call('HDEL', key, unpack(dels)) end
 end`;
 
+/** Step 2 of the generic script: a counter without its field `k#s` is looked for in an earlier version's fields. */
+const UPGRADE_READ = `-- 2. A counter without its field k#s may have its state in an earlier version's fields: carried
+-- over, and its old fields deleted when its new field is written.
+local upgraded, dels, names, nN = nil, nil, {}, 0
+for i = 1, nL do
+  if not values[1 + i] then
+    local k = string.sub(ARGV[2 + i], 1, -3)
+    names[nN + 1], names[nN + 2], names[nN + 3], nN = k .. '#1', k .. '#2', k, nN + 3
+  end
+end
+if nN > 0 then
+  local old = redis.call('HMGET', key, unpack(names, 1, nN))
+  local o = 0
+  for i = 1, nL do
+    if not values[1 + i] then
+      local v1, v2, v, s = old[o + 1], old[o + 2], old[o + 3], nil
+      local algorithm = a[5 * i + 1]
+      o = o + 3
+      ${indentLua(carryOverLua(dispatch('luaUpgrade', ''), dispatch('luaPack', ''), 'values[1 + i]', 'i'), '      ')}
+    end
+  end
+end
+
+`;
+
+/**
+ * Step 2 of the generic script compatible with 0.1 (`RedisStorage({ compatibleWith: '0.1' })`):
+ * every counter is read from 0.1's fields first; a state of this version is flattened (the sliding
+ * window's chunks read in), to be written as 0.1's fields.
+ */
+const COMPATIBLE_READ = `-- 2. Compatible with 0.1 (a rolling upgrade): every counter's 0.1 fields are read, and where they
+-- hold a state it is the newest (0.1 writes only those); else the state is this version's, its
+-- chunks read in. It is written as 0.1's fields; the fields it was read from go (drop[i]).
+local upgraded, dels, drop, names = nil, nil, nil, {}
+if nL > 0 then
+  for i = 1, nL do
+    local k = string.sub(ARGV[2 + i], 1, -3)
+    names[3 * i - 2], names[3 * i - 1], names[3 * i] = k .. '#1', k .. '#2', k
+  end
+  local old = redis.call('HMGET', key, unpack(names, 1, 3 * nL))
+  for i = 1, nL do
+    local v1, v2, v, s = old[3 * i - 2], old[3 * i - 1], old[3 * i], nil
+    local algorithm, mine, field, gone = a[5 * i + 1], values[1 + i], ARGV[2 + i], nil
+    if v and not v1 then gone = { names[3 * i] } end
+    ${indentLua(carryOverLua(dispatch('luaUpgrade', ''), dispatch('luaPack', ''), 'values[1 + i]', 'i'), '    ')}
+    if mine and not (upgraded and upgraded[i]) then
+      s = mine
+      ${indentLua(dispatch('luaFlatten', ''), '      ')}
+      values[1 + i] = s
+    end
+    if mine then
+      gone = gone or {}
+      gone[#gone + 1] = field
+    end
+    if gone then
+      drop = drop or {}
+      drop[i] = gone
+    end
+  end
+end
+
+`;
+
+/**
+ * The writes of limit `i` that admits with a cost, in the generic script compatible with 0.1: its
+ * state as 0.1's two fields (`k#1`, `k#2`); the other fields it was read from (this version's
+ * field and chunks, the first version's text field) deleted.
+ */
+const RECORD_COMPATIBLE = `local k, algorithm, v1, v2 = string.sub(field, 1, -3), a[p + 1], nil, nil
+${dispatch('luaUnpack', '')}
+writes[nw + 1], writes[nw + 2], writes[nw + 3], writes[nw + 4], nw = k .. '#1', v1, k .. '#2', v2, nw + 4
+if exp > expires then expires = exp end
+if drop and drop[i] then
+  dels = dels or {}
+  for m = 1, #drop[i] do dels[#dels + 1] = drop[i][m] end
+end`;
+
 /**
  * The generic Lua script behind `RedisStorage`: one call answers a whole `ConsumeRequest`
  * atomically, making the same decisions as `MemoryStorage`. Each algorithm's Lua lives next to its
@@ -103,6 +183,9 @@ end`;
  * before). A counter without its field `k#s` is looked for in those (one more HMGET, so only on the
  * first hit of a counter); what is found is carried over, and the old fields are deleted when the new
  * one is written: an upgrade forgets no hit. Blocks and `""` are the same in every version.
+ * `compatible`: for a rolling upgrade, where instances of 0.1 still count in the same hashes, every
+ * counter is read from 0.1's fields first (the newest state when present) and written there only,
+ * this version's field deleted (`COMPATIBLE_READ`, `RECORD_COMPATIBLE`).
  *
  * Arguments (for the interpreter's cost and the client's: numbers decoded in C by cjson, strings
  * passed as they are, nothing parsed in Lua):
@@ -119,7 +202,8 @@ end`;
  * it rejects; `remaining` -1 for a limit left unread (unknown); when blocked, B x (ms left of that
  * scope's block).
  */
-export const CONSUME_SCRIPT = `
+function consumeScript(compatible: boolean): string {
+  return `
 local a = cjson.decode(ARGV[1])
 local now, peek, slack, nL, nB = a[1], a[2], a[3], a[4], a[5]
 if now == 0 then
@@ -156,29 +240,7 @@ if wait > 0 then
   return struct.pack('<' .. string.rep('d', 3 + 2 * nL + nB), unpack(r, 1, 3 + 2 * nL + nB))
 end
 
--- 2. A counter without its field k#s may have its state in an earlier version's fields: carried
--- over, and its old fields deleted when its new field is written.
-local upgraded, dels, names, nN = nil, nil, {}, 0
-for i = 1, nL do
-  if not values[1 + i] then
-    local k = string.sub(ARGV[2 + i], 1, -3)
-    names[nN + 1], names[nN + 2], names[nN + 3], nN = k .. '#1', k .. '#2', k, nN + 3
-  end
-end
-if nN > 0 then
-  local old = redis.call('HMGET', key, unpack(names, 1, nN))
-  local o = 0
-  for i = 1, nL do
-    if not values[1 + i] then
-      local v1, v2, v, s = old[o + 1], old[o + 2], old[o + 3], nil
-      local algorithm = a[5 * i + 1]
-      o = o + 3
-      ${indentLua(carryOverLua(dispatch('luaUpgrade', ''), dispatch('luaPack', ''), 'values[1 + i]', 'i'), '      ')}
-    end
-  end
-end
-
--- 3. Check every limit (a[5i+1..5i+5] = algorithm, limit, window, block, shadow) and prepare the
+${compatible ? COMPATIBLE_READ : UPGRADE_READ}-- 3. Check every limit (a[5i+1..5i+5] = algorithm, limit, window, block, shadow) and prepare the
 -- writes of each that admits (its field, and the chunk fields a sliding window writes or deletes);
 -- shadow limits never reject.
 local r = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
@@ -196,7 +258,7 @@ for i = 1, nL do
   if ok then r[2 * i + 2], r[2 * i + 3] = rem, reset else r[2 * i + 2], r[2 * i + 3] = rem, -retry end
   if ok then
     if cost > 0 then
-      ${indentLua(recordLua('field', 'i', true), '      ')}
+      ${indentLua(compatible ? RECORD_COMPATIBLE : recordLua('field', 'i', true), '      ')}
     end
   elseif a[p + 5] == 0 then
     allowed = false
@@ -241,6 +303,17 @@ local nR = 3 + 2 * nL
 if r[2] == 1 then nR = nR + nB end
 return struct.pack('<' .. string.rep('d', nR), unpack(r, 1, nR))
 `;
+}
+
+/** The generic script (see `consumeScript`). */
+export const CONSUME_SCRIPT = consumeScript(false);
 
 /** SHA1 of `CONSUME_SCRIPT`, for EVALSHA. */
 export const CONSUME_SCRIPT_SHA = createHash('sha1').update(CONSUME_SCRIPT).digest('hex');
+
+/**
+ * `CONSUME_SCRIPT` for a rolling upgrade from 0.1 (`RedisStorage({ compatibleWith: '0.1' })`): the
+ * same decisions, on 0.1's fields, so that instances of 0.1 and of this version count in one state
+ * (see README, "Upgrading").
+ */
+export const CONSUME_SCRIPT_COMPATIBLE_0_1 = consumeScript(true);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { LimitStatus } from '../algorithms/algorithm.interface.js';
 import { BlockedCache } from './blocked-cache.js';
 import { blockedResult } from './blocked-result.js';
@@ -9,7 +10,12 @@ import type {
   RateLimitStorage,
 } from './rate-limit-storage.interface.js';
 import { PLAN_SCRIPT_MAX_ENTRIES, planScript, type PlanScript } from './redis.plan-script.js';
-import { CONSUME_SCRIPT, CONSUME_SCRIPT_SHA, SCRIPT_ALGORITHMS } from './redis.script.js';
+import {
+  CONSUME_SCRIPT,
+  CONSUME_SCRIPT_COMPATIBLE_0_1,
+  CONSUME_SCRIPT_SHA,
+  SCRIPT_ALGORITHMS,
+} from './redis.script.js';
 import type { RedisClientAdapter, RedisSubscription } from './redis-clients/redis-client.interface.js';
 import { adaptRedisClient, type RedisScriptClient } from './redis-clients/redis-clients.js';
 
@@ -43,6 +49,14 @@ export interface RedisStorageOptions {
    * on the same state. Default 100; 0 = always the generic script.
    */
   planScripts?: number;
+  /**
+   * `'0.1'` during a rolling upgrade from 0.1, while instances of 0.1 still count in the same Redis:
+   * counters are read and written in 0.1's fields (with the generic script only), so that both
+   * versions count every hit in one state and no client gets a quota from each. Deploy once with it,
+   * and again without it once no instance of 0.1 runs (instances with and without it also count
+   * together). See README, "Upgrading". Default: none (this version's fields).
+   */
+  compatibleWith?: '0.1';
   /**
    * ioredis and iovalkey: the script calls made during one turn of the event loop leave in one
    * socket write per connection (per node of a Cluster), flushed by one `setImmediate` per turn,
@@ -89,18 +103,28 @@ export class RedisStorage implements RateLimitStorage {
   /** Scripts this storage has sent once (with EVAL, which loads them): EVALSHA from then on. */
   private readonly sent = new WeakSet<PlanScript>();
   private readonly planScripts: number;
+  /** The script of plans without one of their own: the generic script, or its 0.1-compatible form. */
+  private readonly generic: PlanScript;
 
   constructor(client: RedisScriptClient, options: RedisStorageOptions = {}) {
     this.client = adaptRedisClient(client, { coalesceWrites: options.coalesceWrites ?? true });
     this.blocked = new BlockedCache(options.blockedCacheSize ?? DEFAULT_BLOCKED_CACHE_SIZE);
     this.clock = options.clock;
     this.resetChannel = this.blocked.enabled ? (options.resetChannel ?? DEFAULT_RESET_CHANNEL) : false;
+    if (options.compatibleWith !== undefined && options.compatibleWith !== '0.1') {
+      throw new TypeError(
+        `Invalid RedisStorage option compatibleWith: ${JSON.stringify(options.compatibleWith)}; give '0.1' (during a rolling upgrade from 0.1) or leave it out.`,
+      );
+    }
     this.planScripts = options.planScripts ?? DEFAULT_PLAN_SCRIPTS;
     if (!(this.planScripts >= 0)) {
       throw new TypeError(
         `Invalid RedisStorage option planScripts: ${String(options.planScripts)}; give a number >= 0 (0 = always the generic script).`,
       );
     }
+    const compatible = options.compatibleWith === '0.1';
+    if (compatible) this.planScripts = 0; // 0.1's fields are written by the generic script only
+    this.generic = compatible ? COMPATIBLE_0_1_SCRIPT : GENERIC_SCRIPT;
   }
 
   /** The client library and topology recognised, e.g. `node-redis createCluster`. */
@@ -165,7 +189,7 @@ export class RedisStorage implements RateLimitStorage {
         ...plan.fields,
       ];
     }
-    return this.run(request, script ?? GENERIC_SCRIPT, args);
+    return this.run(request, script ?? this.generic, args);
   }
 
   /** Deletes the identity's hash, then publishes the reset so that every instance forgets its cached blocks. */
@@ -270,6 +294,10 @@ interface PlanArgument {
 
 /** The generic script, for plans without a script of their own. */
 const GENERIC_SCRIPT: PlanScript = { text: CONSUME_SCRIPT, sha: CONSUME_SCRIPT_SHA };
+const COMPATIBLE_0_1_SCRIPT: PlanScript = {
+  text: CONSUME_SCRIPT_COMPATIBLE_0_1,
+  sha: createHash('sha1').update(CONSUME_SCRIPT_COMPATIBLE_0_1).digest('hex'),
+};
 
 /** The plan part of the script's arguments, built once per `limits` array (the guard's are long-lived). */
 const planArguments = new WeakMap<readonly LimitCheck[], PlanArgument>();

@@ -1,5 +1,4 @@
 import { Test } from '@nestjs/testing';
-import type { Redis } from 'ioredis';
 import {
   MemoryStorage,
   RateLimitModule,
@@ -7,27 +6,16 @@ import {
   RedisStorage,
   type RateLimitStorage,
 } from '../../lib/index.js';
-import { RedisServer } from '../support/redis-harness.js';
+import { useRedisServer } from '../support/redis-harness.js';
 
 /** Users that differ only in lone UTF-16 surrogates (Redis stores every one of them as U+FFFD). */
 const USERS = ['\ud800x', '\udbffx', '\ufffdx', 'x\udc00', 'x\ufffd', '\ud83d\ude00x'];
 
-let server: RedisServer;
-let client: Redis;
-
-beforeAll(async () => {
-  server = await RedisServer.start();
-  client = await server.client();
-});
-
-afterAll(async () => {
-  client?.disconnect();
-  await server?.stop();
-});
+const redis = useRedisServer();
 
 describe.each<[string, () => RateLimitStorage]>([
   ['MemoryStorage', () => new MemoryStorage()],
-  ['RedisStorage', () => new RedisStorage(client)],
+  ['RedisStorage', () => new RedisStorage(redis.client)],
 ])('users with lone surrogates on %s', (_name, storage) => {
   it('each have their own counter', async () => {
     const moduleRef = await Test.createTestingModule({

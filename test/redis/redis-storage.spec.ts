@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import type { Redis } from 'ioredis';
 import {
   MemoryStorage,
   RedisStorage,
@@ -12,7 +11,7 @@ import {
 import { luaString, planScript } from '../../lib/storage/redis.plan-script.js';
 import { CONSUME_SCRIPT_SHA, SCRIPT_ALGORITHMS } from '../../lib/storage/redis.script.js';
 import { FakeClock } from '../support/app.js';
-import { RedisServer } from '../support/redis-harness.js';
+import { useRedisServer } from '../support/redis-harness.js';
 import { LEGACY_CONSUME_SCRIPT } from './support/legacy-consume-script.js';
 import { TWO_FIELD_CONSUME_SCRIPT } from './support/two-field-consume-script.js';
 
@@ -41,23 +40,12 @@ const step = fc.record({
   block: fc.array(fc.integer({ min: 0, max: BLOCKS.length - 1 }), { minLength: 4, maxLength: 4 }),
 });
 
-let server: RedisServer;
-let client: Redis;
-
-beforeAll(async () => {
-  server = await RedisServer.start();
-  client = await server.client();
-});
-
-afterAll(async () => {
-  client?.disconnect();
-  await server?.stop();
-});
+const redis = useRedisServer();
 
 /** Two storages on one Redis and one state: plan scripts (the default), and the generic script only. */
 const planAndGenericScripts = (clock: FakeClock): RedisStorage[] => [
-  new RedisStorage(client, { clock: clock.now }),
-  new RedisStorage(client, { clock: clock.now, planScripts: 0 }),
+  new RedisStorage(redis.client, { clock: clock.now }),
+  new RedisStorage(redis.client, { clock: clock.now, planScripts: 0 }),
 ];
 
 describe('RedisStorage', () => {
@@ -145,7 +133,7 @@ describe('RedisStorage', () => {
               );
             }
             if (index % 50 === 49) {
-              const fields = await client.hkeys(identityKey);
+              const fields = await redis.client.hkeys(identityKey);
               chunksSeen += fields.filter((field) => /#c\d+$/.test(field)).length;
             }
           }
@@ -157,7 +145,7 @@ describe('RedisStorage', () => {
   });
 
   it('keeps all state of an identity in one hash under its hash tag, expiring when the state is dead', async () => {
-    const storage = new RedisStorage(client);
+    const storage = new RedisStorage(redis.client);
     const request: ConsumeRequest = {
       identityKey: 'layout:{alice}',
       limits: [
@@ -167,8 +155,8 @@ describe('RedisStorage', () => {
       blocks: [{ key: ':z:x:*:block', durationMs: 0 }],
     };
     await storage.consume(request);
-    expect(await client.keys('layout:*')).toEqual(['layout:{alice}']);
-    const fields = await client.hgetallBuffer('layout:{alice}');
+    expect(await redis.client.keys('layout:*')).toEqual(['layout:{alice}']);
+    const fields = await redis.client.hgetallBuffer('layout:{alice}');
     // A counter is one field holding its numbers as little-endian doubles (count and resetAt of a fixed
     // window); the field "" holds the time until which the hash's TTL covers every state (extended
     // with a quarter to spare, not at every call).
@@ -178,23 +166,23 @@ describe('RedisStorage', () => {
     expect(window.readDoubleLE(0)).toBe(1);
     const resetAt = window.readDoubleLE(8);
     expect(Number.isInteger(resetAt)).toBe(true);
-    const ttl = await client.pttl('layout:{alice}');
+    const ttl = await redis.client.pttl('layout:{alice}');
     expect(ttl).toBeGreaterThan(59_000);
     expect(ttl).toBeLessThanOrEqual(75_000);
     expect(Number(fields[''].toString())).toBeGreaterThanOrEqual(resetAt);
   });
 
   it('uses Redis time, not the app clock', async () => {
-    const storage = new RedisStorage(client);
+    const storage = new RedisStorage(redis.client);
     const window = { limit: 1, windowMs: 60_000, algorithm: 'fixed-window' as Algorithm, block: 0 };
     const request = {
       identityKey: 'time:{bob}',
       limits: [{ key: ':w', ...window }],
       blocks: [{ key: ':b', durationMs: 0 }],
     };
-    const [seconds] = await client.time();
+    const [seconds] = await redis.client.time();
     await storage.consume(request);
-    const resetAt = (await client.hgetBuffer('time:{bob}', ':w#s'))!.readDoubleLE(8);
+    const resetAt = (await redis.client.hgetBuffer('time:{bob}', ':w#s'))!.readDoubleLE(8);
     expect(resetAt - Number(seconds) * 1000 - 60_000).toBeGreaterThanOrEqual(0);
     expect(resetAt - Number(seconds) * 1000 - 60_000).toBeLessThan(5_000);
   });
@@ -205,33 +193,33 @@ describe('RedisStorage', () => {
   ])(
     'runs again after SCRIPT FLUSH with %s (NOSCRIPT falls back to EVAL, which loads it)',
     async (_, options, shaOf) => {
-      const storage = new RedisStorage(client, options);
+      const storage = new RedisStorage(redis.client, options);
       const request: ConsumeRequest = {
         identityKey: `flush:{carol-${String(options.planScripts)}}`,
         limits: [{ key: ':w', limit: 2, windowMs: 60_000, algorithm: 'fixed-window', block: 0 }],
         blocks: [{ key: ':b', durationMs: 0 }],
       };
       expect((await storage.consume(request)).allowed).toBe(true);
-      await client.script('FLUSH');
-      expect(await client.script('EXISTS', shaOf(request), CONSUME_SCRIPT_SHA)).toEqual([0, 0]);
+      await redis.client.script('FLUSH');
+      expect(await redis.client.script('EXISTS', shaOf(request), CONSUME_SCRIPT_SHA)).toEqual([0, 0]);
       expect((await storage.consume(request)).allowed).toBe(true);
-      expect(await client.script('EXISTS', shaOf(request))).toEqual([1]);
+      expect(await redis.client.script('EXISTS', shaOf(request))).toEqual([1]);
       expect((await storage.consume(request)).allowed).toBe(false);
       // Only the script used was loaded.
       const other =
         shaOf(request) === CONSUME_SCRIPT_SHA ? planScript(request.limits, request.blocks).sha : CONSUME_SCRIPT_SHA;
-      expect(await client.script('EXISTS', other)).toEqual([0]);
+      expect(await redis.client.script('EXISTS', other)).toEqual([0]);
     },
   );
 
   it('gives at most `planScripts` plans a script of their own (plans of equal content share one), the others the generic script', async () => {
     const clock = new FakeClock();
-    const storage = new RedisStorage(client, { clock: clock.now, planScripts: 2 });
+    const storage = new RedisStorage(redis.client, { clock: clock.now, planScripts: 2 });
     const planOf = (limit: number): Pick<ConsumeRequest, 'limits' | 'blocks'> => ({
       limits: [{ key: `:cap:${limit}`, limit, windowMs: 60_000, algorithm: 'gcra', block: 0 }],
       blocks: [{ key: ':cap:block', durationMs: 0 }],
     });
-    await client.script('FLUSH');
+    await redis.client.script('FLUSH');
     const plans = [planOf(1), planOf(2), { ...planOf(1) }, planOf(3), planOf(4)];
     plans[2] = { limits: planOf(1).limits.map((limit) => ({ ...limit })), blocks: [...planOf(1).blocks] }; // equal content, new arrays
     for (const plan of plans) {
@@ -239,21 +227,21 @@ describe('RedisStorage', () => {
       expect((await storage.consume(request)).allowed).toBe(plan !== plans[2]); // limit 1: the 2nd hit is rejected
     }
     const shas = [planOf(1), planOf(2), planOf(3), planOf(4)].map((plan) => planScript(plan.limits, plan.blocks).sha);
-    expect(await client.script('EXISTS', ...shas, CONSUME_SCRIPT_SHA)).toEqual([1, 1, 0, 0, 1]);
-    expect(() => new RedisStorage(client, { planScripts: -1 })).toThrow(/planScripts: -1; give a number >= 0/);
+    expect(await redis.client.script('EXISTS', ...shas, CONSUME_SCRIPT_SHA)).toEqual([1, 1, 0, 0, 1]);
+    expect(() => new RedisStorage(redis.client, { planScripts: -1 })).toThrow(/planScripts: -1; give a number >= 0/);
   });
 
   it('writes every field name into a plan script as the client sends it as an argument (quotes, newlines, UTF-8, lone surrogates)', async () => {
     const names = ['a\'b\\c"d', 'x\ny\r\0z', ':é:ü:日本:😀', '\ud800x', 'x\udfff', '', ']] -- [[', '%s%d'];
     for (const name of names) {
-      const literal = await client.eval(`return ${luaString(name)}`, 0);
-      const argument = await client.eval('return ARGV[1]', 0, name);
+      const literal = await redis.client.eval(`return ${luaString(name)}`, 0);
+      const argument = await redis.client.eval('return ARGV[1]', 0, name);
       expect(literal).toEqual(argument);
     }
   });
 
   it('reset deletes every counter and block of the identity, and only of that identity', async () => {
-    const storage = new RedisStorage(client);
+    const storage = new RedisStorage(redis.client);
     const limits: LimitCheck[] = [{ key: ':w', limit: 1, windowMs: 60_000, algorithm: 'gcra', block: 0 }];
     const blocks: BlockScope[] = [{ key: ':b', durationMs: 60_000 }];
     for (const user of ['dave', 'dave}x', 'erin']) {
@@ -264,7 +252,7 @@ describe('RedisStorage', () => {
     await storage.reset('reset:{dave}');
     expect((await storage.consume({ identityKey: 'reset:{dave}', limits, blocks })).allowed).toBe(true);
     expect((await storage.consume({ identityKey: 'reset:{erin}', limits, blocks })).blocked).toBe(true);
-    expect(await client.exists('reset:{dave}x}', 'reset:{erin}')).toBe(2);
+    expect(await redis.client.exists('reset:{dave}x}', 'reset:{erin}')).toBe(2);
   });
 
   it('during a block, the script and the blocked cache answer alike: the blocked scope reports the block, the other is unknown', async () => {
@@ -280,7 +268,7 @@ describe('RedisStorage', () => {
         { key: ':b:block', durationMs: 0 },
       ],
     };
-    const cached = new RedisStorage(client, { clock: clock.now });
+    const cached = new RedisStorage(redis.client, { clock: clock.now });
     await cached.consume(request);
     const blocking = await cached.consume(request);
     expect(blocking).toMatchObject({ allowed: false, blocked: true, retryAfterMs: 5000 });
@@ -289,7 +277,7 @@ describe('RedisStorage', () => {
       { remaining: 99, resetMs: 600, retryAfterMs: 0 },
     ]);
     clock.advance(2000);
-    const uncached = new RedisStorage(client, { clock: clock.now, blockedCacheSize: 0 });
+    const uncached = new RedisStorage(redis.client, { clock: clock.now, blockedCacheSize: 0 });
     const expected = {
       allowed: false,
       blocked: true,
@@ -330,7 +318,7 @@ async function textFieldConsume(request: ConsumeRequest, now: number): Promise<s
   for (const limit of request.limits)
     args.push(limit.key, limit.limit, limit.windowMs, limit.algorithm, limit.block + 1);
   for (const block of request.blocks) args.push(block.key, block.durationMs);
-  return String(await client.eval(LEGACY_CONSUME_SCRIPT, 1, request.identityKey, ...args)).split(',');
+  return String(await redis.client.eval(LEGACY_CONSUME_SCRIPT, 1, request.identityKey, ...args)).split(',');
 }
 
 /** One call of the second script (two fields holding numbers per counter) with its argument format. */
@@ -341,7 +329,13 @@ async function twoFieldConsume(request: ConsumeRequest, now: number): Promise<st
   for (const block of request.blocks) numbers.push(block.durationMs);
   const fields = ['', ...request.limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`])];
   fields.push(...request.blocks.map((block) => block.key));
-  const reply = await client.eval(TWO_FIELD_CONSUME_SCRIPT, 1, request.identityKey, JSON.stringify(numbers), ...fields);
+  const reply = await redis.client.eval(
+    TWO_FIELD_CONSUME_SCRIPT,
+    1,
+    request.identityKey,
+    JSON.stringify(numbers),
+    ...fields,
+  );
   return (reply as number[]).map(String);
 }
 
@@ -374,7 +368,7 @@ describe.each(
         clock.advance(100);
         expect((await previous(scopeB, clock.now()))[0]).toBe('1');
       }
-      const storage = new RedisStorage(client, { clock: clock.now, ...options });
+      const storage = new RedisStorage(redis.client, { clock: clock.now, ...options });
       clock.advance(100);
       // After: scope b has room for exactly one more hit (GCRA: 15 s a token at 4/min, 300 ms spent).
       const first = await storage.consume(upgradeRequestOf(user, algorithm));
@@ -388,7 +382,7 @@ describe.each(
       expect(third.limits[0]).toMatchObject({ remaining: 0, retryAfterMs: 30_000 });
       expect(third.retryAfterMs).toBeGreaterThanOrEqual(30_000);
       // Only this version's fields are left: one per counter, the blocks, "".
-      const fields = Object.keys(await client.hgetall(`upgrade:{${user}}`)).sort();
+      const fields = Object.keys(await redis.client.hgetall(`upgrade:{${user}}`)).sort();
       expect(fields).toEqual(
         ['', ...upgradeRequestOf(user, algorithm).limits.map((limit) => `${limit.key}#s`), ':a:block'].sort(),
       );
@@ -402,7 +396,7 @@ describe.each(
     const scopeA = { ...request, limits: request.limits.slice(0, 2) };
     const scopeB = { ...request, limits: [request.limits[2]] };
     for (let i = 0; i < 4; i++) expect((await previous(scopeB, clock.now()))[0]).toBe('1');
-    const storage = new RedisStorage(client, { clock: clock.now });
+    const storage = new RedisStorage(redis.client, { clock: clock.now });
     expect((await storage.consume(scopeA)).allowed).toBe(true); // the hash now has this version's fields
     clock.advance(100);
     expect(await storage.consume(scopeB)).toMatchObject({ allowed: false, limits: [{ remaining: 0 }] });
@@ -416,7 +410,7 @@ describe.each(
     const blocked = await previous(request, clock.now());
     expect(blocked.slice(0, 3)).toEqual(['0', '1', '30000']);
     clock.advance(10_000);
-    const storage = new RedisStorage(client, { clock: clock.now, blockedCacheSize: 0 });
+    const storage = new RedisStorage(redis.client, { clock: clock.now, blockedCacheSize: 0 });
     expect(await storage.consume(request)).toMatchObject({ allowed: false, blocked: true, retryAfterMs: 20_000 });
     clock.advance(20_000);
     // The block is over; the 60 s limit of scope a still holds the 2 old hits (GCRA: 20 s of 60 s used).

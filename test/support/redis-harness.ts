@@ -247,3 +247,26 @@ export class RedisClusterServer {
     }
   }
 }
+
+/** The server and ioredis client of `useRedisServer`, set once its `beforeAll` ran. */
+export interface StartedRedis {
+  readonly server: RedisServer;
+  readonly client: Redis;
+}
+
+/**
+ * One redis-server for the spec file (or `describe`) that calls it, with one ioredis client:
+ * started in `beforeAll`, stopped in `afterAll`. Read `server` and `client` inside tests.
+ */
+export function useRedisServer(): StartedRedis {
+  const started = {} as { server: RedisServer; client: Redis };
+  beforeAll(async () => {
+    started.server = await RedisServer.start();
+    started.client = await started.server.client();
+  });
+  afterAll(async () => {
+    started.client?.disconnect();
+    await started.server?.stop();
+  });
+  return started;
+}
