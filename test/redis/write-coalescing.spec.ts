@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { RedisStorage, type ConsumeRequest, type ConsumeResult } from '../../lib/index.js';
 import { planScript } from '../../lib/storage/redis.plan-script.js';
 import { CLIENT_KINDS, kindsFor, type ClientKind, type TestClient } from '../support/redis-clients.js';
-import { RedisClusterServer, RedisServer } from '../support/redis-harness.js';
+import { RedisClusterServer, useRedisServer } from '../support/redis-harness.js';
 
 // The script calls of one turn of the event loop leave in one socket write per connection (ioredis and
 // iovalkey: RedisStorage's `coalesceWrites`; node-redis: by itself), and every call keeps its own reply
@@ -71,26 +71,23 @@ function countWrites(sockets: CountedSocket[]): { counts: number[]; stop(): void
   };
 }
 
-let server: RedisServer;
+/** The plain server, and one connection for every look at it (a new one would add reads of its own). */
+const redis = useRedisServer();
 let cluster: RedisClusterServer;
-/** One connection for every look at the plain server (a new one would add reads of its own). */
-let admin: Redis;
 
 beforeAll(async () => {
-  [server, cluster] = await Promise.all([RedisServer.start(), RedisClusterServer.start(3)]);
-  admin = await server.client();
+  cluster = await RedisClusterServer.start(3);
 }, 60_000);
 
 afterAll(async () => {
-  admin?.disconnect();
-  await Promise.all([server?.stop(), cluster?.stop()]);
+  await cluster?.stop();
 });
 
 /** A client of `kind` to the plain server, made before the block's tests and closed after them. */
 function plainClient(kind: ClientKind, failFast = true): () => TestClient {
   let made: TestClient | undefined;
   beforeAll(async () => {
-    made = await kind.create('plain', { port: server.port, failFast });
+    made = await kind.create('plain', { port: redis.server.port, failFast });
   });
   afterAll(async () => made?.close());
   return () => made!;
@@ -110,9 +107,9 @@ describe.each(CLIENT_KINDS)('RedisStorage on $name: the script calls of one turn
       twoPerMinute(user('a')),
     ];
     await storage.consume(twoPerMinute(user('warm'))); // the first call loads the script with EVAL
-    const before = await readsOf(admin);
+    const before = await readsOf(redis.client);
     const answers = await consumeInOneTurn(storage, requests);
-    const after = await readsOf(admin);
+    const after = await readsOf(redis.client);
     expect(allowedOf(answers)).toEqual([true, true, true, true, false]);
     const remaining = answers.map((each) => (each as PromiseFulfilledResult<ConsumeResult>).value.limits[0].remaining);
     expect(remaining).toEqual([1, 1, 0, 1, 0]);
@@ -121,7 +118,7 @@ describe.each(CLIENT_KINDS)('RedisStorage on $name: the script calls of one turn
 
   it('a call that fails in Redis fails alone', async () => {
     const storage = new RedisStorage(client().client);
-    await admin.set(twoPerMinute(user('not-a-hash')).identityKey, 'a string'); // HMGET on it: WRONGTYPE
+    await redis.client.set(twoPerMinute(user('not-a-hash')).identityKey, 'a string'); // HMGET on it: WRONGTYPE
     await storage.consume(twoPerMinute(user('warm')));
     const answers = await consumeInOneTurn(storage, [
       twoPerMinute(user('d')),
@@ -134,7 +131,7 @@ describe.each(CLIENT_KINDS)('RedisStorage on $name: the script calls of one turn
   it('after SCRIPT FLUSH, every call of the batch falls back to EVAL and gets its answer', async () => {
     const storage = new RedisStorage(client().client);
     await storage.consume(twoPerMinute(user('warm')));
-    await admin.script('FLUSH');
+    await redis.client.script('FLUSH');
     const answers = await consumeInOneTurn(storage, [
       twoPerMinute(user('f')),
       twoPerMinute(user('g')),
@@ -143,13 +140,13 @@ describe.each(CLIENT_KINDS)('RedisStorage on $name: the script calls of one turn
     ]);
     expect(allowedOf(answers)).toEqual([true, true, true, false]);
     const { sha } = planScript(twoPerMinute('x').limits, twoPerMinute('x').blocks);
-    expect(await admin.script('EXISTS', sha)).toEqual([1]);
+    expect(await redis.client.script('EXISTS', sha)).toEqual([1]);
   });
 });
 
 describe.each(CLIENT_KINDS)('RedisStorage on $name with an offline queue, before the client is ready', (kind) => {
   it('queues the calls of a turn and answers each once connected', async () => {
-    const made = await kind.create('plain', { port: server.port, failFast: false, connected: false });
+    const made = await kind.create('plain', { port: redis.server.port, failFast: false, connected: false });
     try {
       const storage = new RedisStorage(made.client);
       const answers = consumeInOneTurn(storage, [
