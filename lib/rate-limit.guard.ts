@@ -31,7 +31,8 @@ import { requestPaths } from './utils/normalize-path.js';
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
-  private readonly routes = new WeakMap<Function, Map<Function, RouteRateLimit>>();
+  /** By handler: its route's metadata, for the controller first seen with it (and any other controllers). */
+  private readonly routes = new WeakMap<Function, HandlerRoutes>();
   /** GraphQL: which HTTP requests already counted their config patterns. */
   private readonly patternHits = new PatternHits();
 
@@ -141,12 +142,14 @@ export class RateLimitGuard implements CanActivate {
   protected routeRateLimit(context: ExecutionContext): RouteRateLimit {
     const controller = context.getClass();
     const handler = context.getHandler();
-    let handlers = this.routes.get(controller);
-    if (handlers === undefined) this.routes.set(controller, (handlers = new Map()));
-    let route = handlers.get(handler);
+    // One lookup per call: a handler nearly always belongs to one controller (an inherited method to several).
+    const known = this.routes.get(handler);
+    if (known?.controller === controller) return known.route;
+    let route = known?.others?.get(controller);
     if (route === undefined) {
       route = readRouteRateLimit(this.reflector, controller, handler, this.settings);
-      handlers.set(handler, route);
+      if (known === undefined) this.routes.set(handler, { controller, route });
+      else (known.others ??= new Map()).set(controller, route);
     }
     return route;
   }
@@ -222,4 +225,11 @@ export class RateLimitGuard implements CanActivate {
   protected onBlocked(context: ExecutionContext, info: RateLimitInfo): unknown {
     return this.settings.onBlocked?.(context, info);
   }
+}
+
+/** The route metadata of one handler: for the first controller met with it, and for other controllers inheriting it. */
+interface HandlerRoutes {
+  controller: Function;
+  route: RouteRateLimit;
+  others?: Map<Function, RouteRateLimit>;
 }

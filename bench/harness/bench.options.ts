@@ -1,5 +1,6 @@
 import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 import {
+  DIAGNOSTIC_VARIANT_NAMES,
   isVariantName,
   PLATFORM_NAMES,
   VARIANT_NAMES,
@@ -39,7 +40,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --warmup S           seconds of unrecorded load per variant and scenario first (default 1)
   --connections N      concurrent connections (default 10)
   --platforms a,b      ${PLATFORM_NAMES.join(',')}
-  --variants a,b       ${VARIANT_NAMES.join(',')}
+  --variants a,b       ${VARIANT_NAMES.join(',')} (diagnostic, only when named: ${DIAGNOSTIC_VARIANT_NAMES.join(',')})
   --scenarios a,b      ${SCENARIO_NAMES.join(',')}
   --keys N             distinct clients in the keys scenario (default 10000)
   --out DIR            where RESULTS.md, ratios.svg and results.json go (default bench)

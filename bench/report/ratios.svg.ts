@@ -10,6 +10,8 @@ const COLORS: Record<VariantName, string> = {
   'ratelimit-node-redis': '#2c7fb8',
   'throttler-memory': '#d95f02',
   'throttler-redis': '#7f3a05',
+  phases: '#7570b3',
+  'phases-ab': '#e7298a',
 };
 
 const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

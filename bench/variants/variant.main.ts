@@ -94,6 +94,10 @@ async function metadataOf(variant: VariantName, redis: BenchRedis | undefined): 
       if (RedisStorage === undefined) return 'RedisStorage is not exported by lib/index.ts yet';
       return (await import('./rate-limit.variant.js')).rateLimitVariant(new RedisStorage(redis!.client));
     }
+    case 'phases':
+      return (await import('./phases.variant.js')).phasesVariant();
+    case 'phases-ab':
+      return (await import('./phases.variant.js')).phasesAbVariant();
     case 'throttler-memory':
       return (await import('./throttler.variant.js')).throttlerVariant();
     case 'throttler-redis': {

@@ -9,7 +9,13 @@ export const VARIANT_NAMES = [
   'throttler-redis',
 ] as const;
 
-export type VariantName = (typeof VARIANT_NAMES)[number];
+/**
+ * Diagnostic variants, run only when named (`--variants phases`): one process that alternates what
+ * its guard does in short phases and records CPU per phase (`phases.variant.ts`).
+ */
+export const DIAGNOSTIC_VARIANT_NAMES = ['phases', 'phases-ab'] as const;
+
+export type VariantName = (typeof VARIANT_NAMES)[number] | (typeof DIAGNOSTIC_VARIANT_NAMES)[number];
 
 /** How each variant is described in the results. */
 export const VARIANT_LABELS: Record<VariantName, string> = {
@@ -20,6 +26,8 @@ export const VARIANT_LABELS: Record<VariantName, string> = {
   'ratelimit-node-redis': 'nestjs-ratelimit RedisStorage on node-redis',
   'throttler-memory': '@nestjs/throttler default storage',
   'throttler-redis': '@nestjs/throttler + @nest-lab/throttler-storage-redis',
+  phases: 'diagnostic: the guard step by step in alternating phases',
+  'phases-ab': 'diagnostic: two builds of the guard in alternating phases',
 };
 
 /** Variants without a limiter: they answer 200 in every scenario. */
@@ -32,7 +40,8 @@ export const REDIS_VARIANTS: ReadonlySet<VariantName> = new Set([
   'throttler-redis',
 ]);
 
-export const isVariantName = (name: string): name is VariantName => (VARIANT_NAMES as readonly string[]).includes(name);
+export const isVariantName = (name: string): name is VariantName =>
+  (VARIANT_NAMES as readonly string[]).includes(name) || (DIAGNOSTIC_VARIANT_NAMES as readonly string[]).includes(name);
 
 /** The HTTP adapters a run covers. */
 export const PLATFORM_NAMES = ['express', 'fastify'] as const;

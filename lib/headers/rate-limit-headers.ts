@@ -35,6 +35,8 @@ export interface DraftPolicy {
   readonly policy: string;
   /** Per limit, what precedes its remaining count in its `RateLimit` member, e.g. `"minute";r=`. */
   readonly prefixes: readonly string[];
+  /** Per limit, its prefix after the separator of a member that is not the first, e.g. `, "minute";r=`. */
+  readonly separatedPrefixes?: readonly string[];
 }
 
 /** The draft policy of `limits`, policy names made unique (`minute`, `minute-2`, ...) as the draft requires. */
@@ -48,7 +50,22 @@ export function draftPolicy(limits: readonly Pick<LimitInfo, 'name' | 'limit' | 
     prefixes.push(prefix);
     policy += `${i === 0 ? '' : ', '}${prefix.slice(0, -3)};q=${limit};w=${window}`;
   }
-  return { policy, prefixes };
+  return { policy, prefixes, separatedPrefixes: prefixes.map((prefix) => ', ' + prefix) };
+}
+
+/** Largest `reset` (seconds) whose `;t=<reset>` is kept: an hour's worth, the windows most limits use. */
+const MAX_CACHED_RESET = 3600;
+/** `;t=<reset>` by `reset`, filled as met: most requests format the same few values again. */
+const RESET_SUFFIXES: string[] = new Array(MAX_CACHED_RESET + 1);
+
+/** The `;t=<reset>` end of a `RateLimit` member, without a new string for a reset met before. */
+function resetSuffix(reset: number): string {
+  let suffix = RESET_SUFFIXES[reset];
+  if (suffix === undefined) {
+    suffix = ';t=' + reset;
+    if (Number.isInteger(reset) && reset >= 0 && reset <= MAX_CACHED_RESET) RESET_SUFFIXES[reset] = suffix;
+  }
+  return suffix;
 }
 
 /**
@@ -69,11 +86,13 @@ export function writeRateLimitHeaders(
 ): void {
   if (mode === 'none' || limits.length === 0) return;
   if (mode !== 'legacy') {
-    const { prefixes, policy: value } = policy ?? draftPolicy(limits);
+    const { prefixes, separatedPrefixes, policy: value } = policy ?? draftPolicy(limits);
     let state = '';
     for (let i = 0; i < limits.length; i++) {
       const limit = limits[i];
-      if (!limit.unknown) state += (state === '' ? '' : ', ') + prefixes[i] + limit.remaining + ';t=' + limit.reset;
+      if (limit.unknown) continue;
+      const prefix = state === '' ? prefixes[i] : (separatedPrefixes?.[i] ?? ', ' + prefixes[i]);
+      state += prefix + limit.remaining + resetSuffix(limit.reset);
     }
     setHeader(response, 'RateLimit-Policy', value);
     if (state !== '') setHeader(response, 'RateLimit', state);

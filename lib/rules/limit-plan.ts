@@ -3,6 +3,7 @@ import type { Identity } from '../auth/rate-limit-auth.interface.js';
 import { InvalidRateLimitConfigError } from '../errors/invalid-rate-limit-config.error.js';
 import { draftPolicy, type DraftPolicy, type LimitInfo } from '../headers/rate-limit-headers.js';
 import type { BlockScope, ConsumeResult, LimitCheck } from '../storage/rate-limit-storage.interface.js';
+import { propertyName } from '../utils/keys.js';
 import { isPromise, type MaybePromise } from '../utils/maybe-promise.js';
 import type { RateLimitInfo } from './rate-limit-info.interface.js';
 import type { CompiledCost, CompiledLimit, CompiledRule } from './rule-compiler.js';
@@ -74,7 +75,7 @@ function buildPlan(rules: readonly CompiledRule[]): LimitPlan {
   const costFunctions: PlanCostFunction[] = [];
   for (const rule of rules) {
     if (rule.limits.length === 0) continue;
-    const block = blocks.push(rule.block) - 1;
+    const block = blocks.push({ key: propertyName(rule.block.key), durationMs: rule.block.durationMs }) - 1;
     let scope = scopes.indexOf(rule.scope);
     if (scope === -1) scope = scopes.push(rule.scope) - 1;
     blockable[scope] = blockable[scope] === true || rule.block.durationMs > 0;
@@ -85,11 +86,12 @@ function buildPlan(rules: readonly CompiledRule[]): LimitPlan {
       // Two rules of one zone (or two limits of one window) name the same counter: a request is
       // one hit on it (of the larger cost), checked against the stricter limit; an enforced limit
       // wins over a shadow one.
-      let check = checks.findIndex((known) => known.key === limit.key);
+      const key = propertyName(limit.key);
+      let check = checks.findIndex((known) => known.key === key);
       if (check === -1) {
         check =
           checks.push({
-            key: limit.key,
+            key,
             limit: limit.limit,
             windowMs: limit.windowMs,
             algorithm: limit.algorithm,

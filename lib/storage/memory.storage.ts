@@ -132,16 +132,20 @@ export class MemoryStorage implements RateLimitStorage {
       // Every limit that admitted records the cost (a shadow limit without room records nothing); a
       // key named twice records once, as its last recording occurrence (as the Redis script does).
       let target = entry;
+      let until = 0; // the last expiry of what is recorded
       for (let i = 0; i < limits.length; i++) {
         if (!records(costs, statuses, i) || recordedLater(limits, costs, statuses, i)) continue;
         const cost = costs === undefined ? 1 : costs[i];
         const limit = limits[i];
         const algorithm = WINDOW_ALGORITHMS[limit.algorithm];
         target ??= this.createEntry(identityKey);
-        const state = algorithm.record(target[limit.key], now, limit.limit, limit.windowMs, cost);
-        target[limit.key] = state;
-        keepUntil(target, algorithm.expiresAt(state, limit.windowMs));
+        const known = target[limit.key];
+        const state = algorithm.record(known, now, limit.limit, limit.windowMs, cost);
+        if (state !== known) target[limit.key] = state; // else updated in place
+        const expiresAt = algorithm.expiresAt(state, limit.windowMs);
+        if (expiresAt > until) until = expiresAt;
       }
+      if (target !== undefined) keepUntil(target, until);
       return { allowed, retryAfterMs, blocked: false, limits: statuses };
     }
 

@@ -44,3 +44,12 @@ const SCOPE_TAGS: Record<ScopeKind, string> = { zone: 'z', pattern: 'p', route: 
 export function scopeKey(kind: ScopeKind, id: string, method: string): string {
   return `:${SCOPE_TAGS[kind]}:${escapeKeyPart(id)}:${escapeKeyPart(method)}`;
 }
+
+/**
+ * `key` as the engine keeps a property name (one flat string it looks up by identity): a key built
+ * by concatenation is otherwise a rope, which every property access and map lookup with it
+ * resolves again. For keys built once and used on every request (counter and block keys).
+ */
+export function propertyName(key: string): string {
+  return Object.keys({ [key]: true })[0];
+}

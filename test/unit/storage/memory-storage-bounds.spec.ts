@@ -64,6 +64,30 @@ describe('MemoryStorage maxIdentities', () => {
 describe('MemoryStorage reclaim', () => {
   afterEach(() => jest.useRealTimers());
 
+  it.each([
+    ['the hour first', [3_600_000, 1000]],
+    ['the second first', [1000, 3_600_000]],
+  ])('keeps an identity until the last of its windows ends (%s)', (_, windows) => {
+    const clock = new FakeClock();
+    const storage = new MemoryStorage({ clock: clock.now });
+    const both: ConsumeRequest = {
+      identityKey: 'ratelimit:{both}',
+      limits: windows.map((windowMs, i) => ({
+        key: `:p:x:*:${i}:fixed-window`,
+        limit: 5,
+        windowMs,
+        algorithm: 'fixed-window' as const,
+        block: 0,
+      })),
+      blocks: [{ key: ':p:x:*:block', durationMs: 0 }],
+    };
+    storage.consume(both);
+    clock.advance(1000); // the one-second window has ended, the hour's has not
+    storage.sweepAll();
+    expect(storage.size).toBe(1);
+    expect(storage.consume(both).limits[windows.indexOf(3_600_000)].remaining).toBe(3);
+  });
+
   it('drops the least recently used identities once expired, a few per call, without sweepAll', () => {
     const clock = new FakeClock();
     const storage = new MemoryStorage({ clock: clock.now });

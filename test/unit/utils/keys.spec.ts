@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { compileRule, type RuleSource } from '../../../lib/rules/index.js';
-import { escapeKeyPart, identityKey, scopeKey } from '../../../lib/utils/index.js';
+import { escapeKeyPart, identityKey, propertyName, scopeKey } from '../../../lib/utils/index.js';
 
 const PREFIX = 'ratelimit';
 /** The storage key of a one-second limit of `user` in `zone`, or in `source` without a zone. */
@@ -130,5 +130,14 @@ describe('counter keys', () => {
         expect(hashTag(counterKey(user, undefined, pattern(zone)))).toBe(escapeKeyPart(user)); // same slot
       }),
     );
+  });
+});
+
+describe('propertyName', () => {
+  it('is the same text as the key, whatever it holds', () => {
+    const parts = [':route:Reports.list', ':', 'w', '1000', 'fixed-window'];
+    for (const key of [parts.join(''), `${parts[0]}:${parts[3]}`, '__proto__', '0', '', 'a%3Ab']) {
+      expect(propertyName(key)).toBe(key);
+    }
   });
 });
