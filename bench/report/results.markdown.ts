@@ -63,6 +63,44 @@ function ratioTarget(target: string, minimum: number, ours?: Summary, other?: Su
   };
 }
 
+/**
+ * Issue 12's targets for fastify `stacked`: MemoryStorage >= 0.92x bare and within 0.03 of the
+ * control; the app CPU RedisStorage adds to MemoryStorage per request <= 15 µs (each Redis client).
+ */
+function fastifyStackedTargets(stacked: (variant: VariantName) => Summary | undefined): TargetRow[] {
+  const [memory, bare, control] = [stacked('ratelimit-memory'), stacked('bare'), stacked('noop-guard')];
+  const rows: TargetRow[] = [];
+  if (memory && bare && control && !memory.unavailable) {
+    const ratio = memory.rps / bare.rps;
+    const controlRatio = control.rps / bare.rps;
+    const [byCpu, controlByCpu] = [cpuOf(bare) / cpuOf(memory), cpuOf(bare) / cpuOf(control)];
+    const ok = (ours: number, theirs: number) => ours >= 0.92 && theirs - ours <= 0.03;
+    rows.push({
+      target: 'fastify, stacked: MemoryStorage >= 0.92x bare and within 0.03 of the control',
+      measured: `${fixed(ratio)}x (control ${fixed(controlRatio)}x)`,
+      met: check(ratio, () => ok(ratio, controlRatio)),
+      byCpu: {
+        measured: `${fixed(byCpu)}x (control ${fixed(controlByCpu)}x)`,
+        met: check(byCpu, () => ok(byCpu, controlByCpu)),
+      },
+    });
+  }
+  for (const [variant, client] of [
+    ['ratelimit-redis', 'ioredis'],
+    ['ratelimit-node-redis', 'node-redis'],
+  ] as const) {
+    const redis = stacked(variant);
+    if (!memory || !redis || redis.unavailable) continue;
+    const added = redis.cpuPerRequest - memory.cpuPerRequest;
+    rows.push({
+      target: `fastify, stacked: app CPU per request, RedisStorage (${client}) <= MemoryStorage + 15 µs`,
+      measured: `+${fixed(added, 1)} µs (${fixed(redis.cpuPerRequest, 1)} against ${fixed(memory.cpuPerRequest, 1)} µs)`,
+      met: check(added, (v) => v <= 15),
+    });
+  }
+  return rows;
+}
+
 function targets(run: RunResults): TargetRow[] {
   const rows: TargetRow[] = [];
   const { summaries, micro } = run;
@@ -91,6 +129,8 @@ function targets(run: RunResults): TargetRow[] {
         ),
       );
     }
+    if (platform === 'fastify' && run.options.scenarios.includes('stacked'))
+      rows.push(...fastifyStackedTargets(stacked));
     rows.push(
       {
         target: `${platform}: exactly 1 Redis command per request (stacked; keys)`,
