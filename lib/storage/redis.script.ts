@@ -115,34 +115,30 @@ end
  * every counter is read from 0.1's fields first; a state of this version is flattened (the sliding
  * window's chunks read in), to be written as 0.1's fields.
  */
-const COMPATIBLE_READ = `-- 2. Compatible with 0.1 (a rolling upgrade): every counter's 0.1 fields are read, and where they
--- hold a state it is the newest (0.1 writes only those); else the state is this version's, its
--- chunks read in. It is written as 0.1's fields; the fields it was read from go (drop[i]).
-local upgraded, dels, drop, names = nil, nil, nil, {}
-if nL > 0 then
-  for i = 1, nL do
-    local k = string.sub(ARGV[2 + i], 1, -3)
-    names[3 * i - 2], names[3 * i - 1], names[3 * i] = k .. '#1', k .. '#2', k
+const COMPATIBLE_READ = `-- 2. Compatible with 0.1 (a rolling upgrade): every counter's 0.1 fields (read with the others:
+-- ARGV ends with k#1, k#2 and k of each counter) are looked at first, and where they hold a state it
+-- is the newest (0.1 writes only those); else the state is this version's, its chunks read in. It is
+-- written as 0.1's fields; the fields it was read from go (drop[i]).
+local upgraded, dels, drop = nil, nil, nil
+local o = 1 + nL + nB
+for i = 1, nL do
+  local v1, v2, v, s = values[o + 1], values[o + 2], values[o + 3], nil
+  local algorithm, mine, field, gone = a[5 * i + 1], values[1 + i], ARGV[2 + i], nil
+  if v and not v1 then gone = { ARGV[o + 4] } end
+  o = o + 3
+  ${indentLua(carryOverLua(dispatch('luaUpgrade', ''), dispatch('luaPack', ''), 'values[1 + i]', 'i'), '  ')}
+  if mine and not (upgraded and upgraded[i]) then
+    s = mine
+    ${indentLua(dispatch('luaFlatten', ''), '    ')}
+    values[1 + i] = s
   end
-  local old = redis.call('HMGET', key, unpack(names, 1, 3 * nL))
-  for i = 1, nL do
-    local v1, v2, v, s = old[3 * i - 2], old[3 * i - 1], old[3 * i], nil
-    local algorithm, mine, field, gone = a[5 * i + 1], values[1 + i], ARGV[2 + i], nil
-    if v and not v1 then gone = { names[3 * i] } end
-    ${indentLua(carryOverLua(dispatch('luaUpgrade', ''), dispatch('luaPack', ''), 'values[1 + i]', 'i'), '    ')}
-    if mine and not (upgraded and upgraded[i]) then
-      s = mine
-      ${indentLua(dispatch('luaFlatten', ''), '      ')}
-      values[1 + i] = s
-    end
-    if mine then
-      gone = gone or {}
-      gone[#gone + 1] = field
-    end
-    if gone then
-      drop = drop or {}
-      drop[i] = gone
-    end
+  if mine then
+    gone = gone or {}
+    gone[#gone + 1] = field
+  end
+  if gone then
+    drop = drop or {}
+    drop[i] = gone
   end
 end
 
@@ -194,7 +190,7 @@ end`;
  *   1/0, `ttlSlack` ms added to PEXPIRE, `algorithm` a 1-based index into `SCRIPT_ALGORITHMS`,
  *   `block` a 1-based index into the blocks; without costs, every cost is 1.
  * - ARGV[2..]: the field `""`, the field `k#s` of each of the L counters, the B block fields (the
- *   HMGET arguments).
+ *   HMGET arguments); `compatible`: then `k#1`, `k#2` and `k` of each counter.
  *
  * Reply: one string of little-endian doubles (packed by `struct` in C: cheaper for Redis than an
  * array reply, and for the client to read): allowed (1/0), blocked (1/0), retryAfterMs, then per

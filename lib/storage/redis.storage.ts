@@ -186,7 +186,7 @@ export class RedisStorage implements RateLimitStorage {
       args = [
         identityKey,
         `[${head}${plan.numbers}${costs === undefined ? '' : `,${costs.join(',')}`}]`,
-        ...plan.fields,
+        ...(this.generic === COMPATIBLE_0_1_SCRIPT ? plan.compatibleFields : plan.fields),
       ];
     }
     return this.run(request, script ?? this.generic, args);
@@ -286,6 +286,8 @@ interface PlanArgument {
   numbers: string;
   /** ARGV[2..]: `""`, `k#s` of each counter, the block fields. */
   fields: string[];
+  /** `fields`, then `k#1`, `k#2` and `k` of each counter: the 0.1-compatible script's HMGET arguments. */
+  compatibleFields: string[];
   /** The plan's content (numbers and fields): plans of equal content share one plan script. */
   signature: string;
   /** Whether a plan script can be written for it (at least one limit, not too many). */
@@ -317,6 +319,7 @@ function planArgument(limits: readonly LimitCheck[], blocks: readonly BlockScope
     blocks,
     numbers,
     fields,
+    compatibleFields: [...fields, ...limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`, limit.key])],
     signature: JSON.stringify([numbers, fields]),
     scriptable:
       limits.length > 0 && limits.length <= PLAN_SCRIPT_MAX_ENTRIES && blocks.length <= PLAN_SCRIPT_MAX_ENTRIES,
