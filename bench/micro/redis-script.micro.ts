@@ -16,8 +16,7 @@ import { Redis } from 'ioredis';
 import { RedisStorage, type Algorithm, type ConsumeRequest, type RedisStorageOptions } from '../../lib/index.js';
 import { compileRule } from '../../lib/rules/rule-compiler.js';
 import { identityKey } from '../../lib/utils/keys.js';
-import { SCRIPT_ALGORITHMS } from '../../lib/storage/redis.script.js';
-import { TWO_FIELD_CONSUME_SCRIPT } from '../../test/redis/support/two-field-consume-script.js';
+import { TWO_FIELD_CONSUME_SCRIPT, twoFieldArguments } from '../../test/redis/support/two-field-consume-script.js';
 import { RedisServer } from '../harness/redis-server.js';
 import { UNREACHABLE } from '../variants/bench.routes.js';
 
@@ -127,12 +126,7 @@ async function main(): Promise<void> {
     const previousCase = (algorithm: Algorithm) => {
       const args = users.map((user) => {
         const request = requestOf(algorithm, `previous-${algorithm}-${user}`);
-        const numbers = [0, 0, 0, request.limits.length, request.blocks.length];
-        for (const limit of request.limits)
-          numbers.push(SCRIPT_ALGORITHMS.indexOf(limit.algorithm) + 1, limit.limit, limit.windowMs, limit.block + 1, 0);
-        for (const block of request.blocks) numbers.push(block.durationMs);
-        const fields = ['', ...request.limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`])];
-        return [request.identityKey, JSON.stringify(numbers), ...fields, ...request.blocks.map((block) => block.key)];
+        return [request.identityKey, ...twoFieldArguments(request, 0, 0)];
       });
       return {
         name: `previous version's script (0.1), 3 ${algorithm} limits`,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { WINDOW_ALGORITHMS } from '../algorithms/algorithms.js';
 import type { BlockScope, LimitCheck } from './rate-limit-storage.interface.js';
-import { carryOverLua, COMMIT_LUA, indentLua, recordLua } from './redis.script.js';
+import { carryOverLua, COMMIT_LUA, earlierFields, indentLua, recordLua } from './redis.script.js';
 
 /** A Lua script written for one limit plan, with the SHA1 that EVALSHA names it by. */
 export interface PlanScript {
@@ -95,9 +95,7 @@ end
 -- over, and its old fields deleted when its new field is written.
 local upgraded, dels
 if ${limits.map((_, k) => `not values[${state(k + 1)}]`).join(' or ')} then
-  local old = redis.call('HMGET', key, ${limits
-    .flatMap((limit) => [luaString(`${limit.key}#1`), luaString(`${limit.key}#2`), luaString(limit.key)])
-    .join(', ')})
+  local old = redis.call('HMGET', key, ${limits.flatMap((limit) => earlierFields(limit.key).map(luaString)).join(', ')})
 ${each(
   limits,
   (limit, i) => `  if not values[${state(i)}] then

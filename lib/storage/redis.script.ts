@@ -5,6 +5,9 @@ import { WINDOW_ALGORITHMS } from '../algorithms/algorithms.js';
 /** The algorithms of the script, in the order of their ids (1-based) in its argument. */
 export const SCRIPT_ALGORITHMS: readonly Algorithm[] = ['fixed-window', 'gcra', 'sliding-window'];
 
+/** The fields in which earlier versions kept counter `key`: 0.1's two (`k#1`, `k#2`), then the first version's one. */
+export const earlierFields = (key: string): string[] => [`${key}#1`, `${key}#2`, key];
+
 /** `lua` trimmed, its lines after the first indented by `by` (for a fragment placed after `by`). */
 export const indentLua = (lua: string, by: string): string => lua.trim().replace(/\n/g, `\n${by}`);
 

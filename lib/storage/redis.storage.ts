@@ -14,6 +14,7 @@ import {
   CONSUME_SCRIPT,
   CONSUME_SCRIPT_COMPATIBLE_0_1,
   CONSUME_SCRIPT_SHA,
+  earlierFields,
   SCRIPT_ALGORITHMS,
 } from './redis.script.js';
 import type { RedisClientAdapter, RedisSubscription } from './redis-clients/redis-client.interface.js';
@@ -319,7 +320,7 @@ function planArgument(limits: readonly LimitCheck[], blocks: readonly BlockScope
     blocks,
     numbers,
     fields,
-    compatibleFields: [...fields, ...limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`, limit.key])],
+    compatibleFields: [...fields, ...limits.flatMap((limit) => earlierFields(limit.key))],
     signature: JSON.stringify([numbers, fields]),
     scriptable:
       limits.length > 0 && limits.length <= PLAN_SCRIPT_MAX_ENTRIES && blocks.length <= PLAN_SCRIPT_MAX_ENTRIES,

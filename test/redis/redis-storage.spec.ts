@@ -9,11 +9,11 @@ import {
   type RedisStorageOptions,
 } from '../../lib/index.js';
 import { luaString, planScript } from '../../lib/storage/redis.plan-script.js';
-import { CONSUME_SCRIPT_SHA, SCRIPT_ALGORITHMS } from '../../lib/storage/redis.script.js';
+import { CONSUME_SCRIPT_SHA } from '../../lib/storage/redis.script.js';
 import { FakeClock } from '../support/app.js';
 import { useRedisServer } from '../support/redis-harness.js';
 import { LEGACY_CONSUME_SCRIPT } from './support/legacy-consume-script.js';
-import { TWO_FIELD_CONSUME_SCRIPT } from './support/two-field-consume-script.js';
+import { TWO_FIELD_CONSUME_SCRIPT, twoFieldArguments } from './support/two-field-consume-script.js';
 
 /** Limits a request may combine; several share a key (same counter) on purpose. */
 const LIMITS: Omit<LimitCheck, 'block'>[] = [
@@ -323,19 +323,8 @@ async function textFieldConsume(request: ConsumeRequest, now: number): Promise<s
 
 /** One call of the second script (two fields holding numbers per counter) with its argument format. */
 async function twoFieldConsume(request: ConsumeRequest, now: number): Promise<string[]> {
-  const numbers = [now, 0, 600_000, request.limits.length, request.blocks.length];
-  for (const limit of request.limits)
-    numbers.push(SCRIPT_ALGORITHMS.indexOf(limit.algorithm) + 1, limit.limit, limit.windowMs, limit.block + 1, 0);
-  for (const block of request.blocks) numbers.push(block.durationMs);
-  const fields = ['', ...request.limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`])];
-  fields.push(...request.blocks.map((block) => block.key));
-  const reply = await redis.client.eval(
-    TWO_FIELD_CONSUME_SCRIPT,
-    1,
-    request.identityKey,
-    JSON.stringify(numbers),
-    ...fields,
-  );
+  const args = twoFieldArguments(request, now, 600_000);
+  const reply = await redis.client.eval(TWO_FIELD_CONSUME_SCRIPT, 1, request.identityKey, ...args);
   return (reply as number[]).map(String);
 }
 

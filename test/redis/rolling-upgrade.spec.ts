@@ -7,10 +7,9 @@ import {
   type ConsumeResult,
   type LimitCheck,
 } from '../../lib/index.js';
-import { SCRIPT_ALGORITHMS } from '../../lib/storage/redis.script.js';
 import { FakeClock } from '../support/app.js';
 import { useRedisServer } from '../support/redis-harness.js';
-import { TWO_FIELD_CONSUME_SCRIPT } from './support/two-field-consume-script.js';
+import { TWO_FIELD_CONSUME_SCRIPT, twoFieldArguments } from './support/two-field-consume-script.js';
 
 // A rolling upgrade from 0.1: instances of 0.1 (its script, kept verbatim) and of this version count
 // in the same Redis at the same time. With `compatibleWith: '0.1'` every decision is the one a single
@@ -25,22 +24,8 @@ type Instance = (request: ConsumeRequest) => Promise<ConsumeResult>;
 /** An instance of 0.1: its script with its argument format, its reply read as RedisStorage read it. */
 function version01(clock: FakeClock): Instance {
   return async (request) => {
-    const numbers = [clock.now(), request.peek ? 1 : 0, 600_000, request.limits.length, request.blocks.length];
-    for (const limit of request.limits) {
-      const algorithm = SCRIPT_ALGORITHMS.indexOf(limit.algorithm) + 1;
-      numbers.push(algorithm, limit.limit, limit.windowMs, limit.block + 1, limit.shadow ? 1 : 0);
-    }
-    for (const block of request.blocks) numbers.push(block.durationMs);
-    if (request.costs !== undefined) numbers.push(...request.costs);
-    const fields = ['', ...request.limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`])];
-    fields.push(...request.blocks.map((block) => block.key));
-    const r = (await redis.client.eval(
-      TWO_FIELD_CONSUME_SCRIPT,
-      1,
-      request.identityKey,
-      JSON.stringify(numbers),
-      ...fields,
-    )) as number[];
+    const args = twoFieldArguments(request, clock.now(), 600_000);
+    const r = (await redis.client.eval(TWO_FIELD_CONSUME_SCRIPT, 1, request.identityKey, ...args)) as number[];
     const limits = request.limits.map((_, i) => {
       const [remaining, time] = [r[2 * i + 3], r[2 * i + 4]];
       if (remaining < 0) return { remaining: 0, resetMs: 0, retryAfterMs: 0, unknown: true };

@@ -1,7 +1,27 @@
+import type { ConsumeRequest } from '../../../lib/index.js';
+import { SCRIPT_ALGORITHMS } from '../../../lib/storage/redis.script.js';
+
+/**
+ * The ARGV of one call of `TWO_FIELD_CONSUME_SCRIPT` for `request` (its key is KEYS[1]), as 0.1's
+ * RedisStorage built it: the numbers as one JSON array (`now` in ms, 0 = Redis TIME; `slack` ms added
+ * to PEXPIRE), then `""`, each counter's two fields and the block fields.
+ */
+export function twoFieldArguments(request: ConsumeRequest, now: number, slack: number): string[] {
+  const numbers = [now, request.peek ? 1 : 0, slack, request.limits.length, request.blocks.length];
+  for (const limit of request.limits) {
+    const algorithm = SCRIPT_ALGORITHMS.indexOf(limit.algorithm) + 1;
+    numbers.push(algorithm, limit.limit, limit.windowMs, limit.block + 1, limit.shadow ? 1 : 0);
+  }
+  for (const block of request.blocks) numbers.push(block.durationMs);
+  if (request.costs !== undefined) numbers.push(...request.costs);
+  const fields = ['', ...request.limits.flatMap((limit) => [`${limit.key}#1`, `${limit.key}#2`])];
+  return [JSON.stringify(numbers), ...fields, ...request.blocks.map((block) => block.key)];
+}
+
 /**
  * The Redis script of RedisStorage when each counter was two hash fields holding numbers (`k#1`,
- * `k#2`), kept verbatim with its argument format (see `twoFieldConsume` in redis-storage.spec.ts), to
- * test that state it wrote keeps working after an upgrade. Do not change it.
+ * `k#2`), kept verbatim (its arguments: `twoFieldArguments`), to test that state it wrote keeps
+ * working after an upgrade and during a rolling one. Do not change it.
  */
 export const TWO_FIELD_CONSUME_SCRIPT = `
 local a = cjson.decode(ARGV[1])
