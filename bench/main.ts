@@ -13,7 +13,7 @@ import { parseOptions, type BenchOptions } from './harness/bench.options.js';
 import { measure } from './harness/measure.js';
 import { RedisServer } from './harness/redis-server.js';
 import { keysScenario, SCENARIOS } from './harness/scenarios.js';
-import { summarize, type Cell } from './harness/summary.js';
+import { inRoundOrder, summarize, type Cell } from './harness/summary.js';
 import { VariantProcess } from './harness/variant-process.js';
 import type { GuardMicroResults } from './micro/guard.micro.js';
 import type { MicroResults } from './micro/memory-storage.micro.js';
@@ -111,7 +111,7 @@ async function runPlatform(options: BenchOptions, platform: PlatformName, redis:
     for (let round = 1; round <= options.rounds; round++) {
       for (const scenarioName of options.scenarios) {
         const scenario = SCENARIOS[scenarioName];
-        for (const target of running) {
+        for (const target of inRoundOrder(running, round)) {
           const expected = UNLIMITED_VARIANTS.has(target.variant) ? 200 : scenario.limitedStatus;
           const sample = await measure(
             target,

@@ -35,8 +35,8 @@ export interface BenchOptions {
 
 export const USAGE = `Usage: npm run bench -- [flags]
   --quick              smoke run: 1 round of 0.5 s, short micro-benchmarks, results in bench/.tmp/quick
-  --rounds N           interleaved rounds (default 3)
-  --duration S         seconds of load per variant, scenario and round (default 5)
+  --rounds N           interleaved rounds (default 6)
+  --duration S         seconds of load per variant, scenario and round (default 2.5)
   --warmup S           seconds of unrecorded load per variant and scenario first (default 1)
   --connections N      concurrent connections (default 10)
   --platforms a,b      ${PLATFORM_NAMES.join(',')}
@@ -65,8 +65,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes('--quick');
   const options: BenchOptions = {
     quick,
-    rounds: quick ? 1 : 3,
-    duration: quick ? 0.5 : 5,
+    rounds: quick ? 1 : 6,
+    duration: quick ? 0.5 : 2.5,
     warmup: quick ? 0.25 : 1,
     connections: 10,
     platforms: [...PLATFORM_NAMES],

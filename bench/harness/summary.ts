@@ -23,7 +23,11 @@ export interface Summary {
   rps: number;
   p50: number;
   p99: number;
-  /** Median rps / median rps of `bare` on the same platform and scenario. */
+  /**
+   * Median over the rounds of (rps / rps of `bare` on the same platform and scenario in the same
+   * round): paired per round, so that the machine's speed, which drifts between rounds on a shared
+   * VM, cancels out of each ratio.
+   */
   ratio: number;
   /** Responses of another status than expected, and errors, over every round. */
   unexpected: number;
@@ -36,12 +40,23 @@ export interface Summary {
   /** Median over the rounds of redis-server's CPU time per request received, µs. */
   redisCpuPerRequest: number;
   /**
-   * bare's CPU per request / this variant's (app + redis-server) CPU per request: the throughput
-   * ratio to expect where CPU is the limit, and far less sensitive to other load on the machine.
+   * Median over the rounds of (bare's CPU per request / this variant's (app + redis-server) CPU per
+   * request) in the same round: the throughput ratio to expect where CPU is the limit, and far less
+   * sensitive to other load on the machine.
    */
   cpuRatio: number;
   /** Largest RSS seen after a measurement, bytes. */
   rss: number;
+  /** Per round, in round order: rps, the app's CPU µs per request, and the app's + redis-server's. */
+  perRound: { rps: number[]; appCpu: number[]; cpu: number[] };
+}
+
+/**
+ * The variants in the order round `round` (from 1) runs them: odd rounds in order, even rounds in
+ * reverse, so that a machine whose speed drifts during a round favours no variant over the rounds.
+ */
+export function inRoundOrder<T>(variants: readonly T[], round: number): readonly T[] {
+  return round % 2 === 1 ? variants : [...variants].reverse();
 }
 
 export function median(values: readonly number[]): number {
@@ -54,38 +69,68 @@ export function median(values: readonly number[]): number {
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
 export function summarize(cells: readonly Cell[]): Summary[] {
-  const bareRps = new Map<string, number>();
-  const bareCpu = new Map<string, number>();
-  for (const cell of cells) {
-    if (cell.variant !== 'bare') continue;
-    bareRps.set(`${cell.platform}/${cell.scenario}`, median(cell.samples.map((s) => s.rps)));
-    bareCpu.set(`${cell.platform}/${cell.scenario}`, median(cell.samples.map((s) => s.cpu / s.received)));
-  }
-  return cells.map((cell) => {
+  const summaries = cells.map((cell): Summary => {
     const { samples } = cell;
-    const requests = sum(samples.map((s) => s.requests));
     const received = sum(samples.map((s) => s.received));
-    const cpuPerRequest = median(samples.map((s) => s.cpu / s.received));
-    const redisCpuPerRequest = median(samples.map((s) => s.redisCpu / s.received));
-    const rps = median(samples.map((s) => s.rps));
+    const perRound = {
+      rps: samples.map((s) => s.rps),
+      appCpu: samples.map((s) => s.cpu / s.received),
+      cpu: samples.map((s) => (s.cpu + s.redisCpu) / s.received),
+    };
     return {
       platform: cell.platform,
       scenario: cell.scenario,
       variant: cell.variant,
       unavailable: cell.unavailable,
       rounds: samples.length,
-      requests,
-      rps,
+      requests: sum(samples.map((s) => s.requests)),
+      rps: median(perRound.rps),
       p50: median(samples.map((s) => s.p50)),
       p99: median(samples.map((s) => s.p99)),
-      ratio: rps / (bareRps.get(`${cell.platform}/${cell.scenario}`) ?? Number.NaN),
+      ratio: Number.NaN,
       unexpected: sum(samples.map((s) => s.unexpected)),
       redisSentPerRequest: sum(samples.map((s) => s.redisSent)) / received,
       redisExecutedPerRequest: sum(samples.map((s) => s.redisExecuted)) / received,
-      cpuPerRequest,
-      redisCpuPerRequest,
-      cpuRatio: (bareCpu.get(`${cell.platform}/${cell.scenario}`) ?? Number.NaN) / (cpuPerRequest + redisCpuPerRequest),
+      cpuPerRequest: median(perRound.appCpu),
+      redisCpuPerRequest: median(samples.map((s) => s.redisCpu / s.received)),
+      cpuRatio: Number.NaN,
       rss: Math.max(0, ...samples.map((s) => s.rss)),
+      perRound,
     };
   });
+  for (const summary of summaries) {
+    const bare = summaries.find(
+      (s) => s.variant === 'bare' && s.platform === summary.platform && s.scenario === summary.scenario,
+    );
+    if (bare === undefined) continue;
+    summary.ratio = pairedRatio(summary, bare, 'rps');
+    summary.cpuRatio = pairedRatio(summary, bare, 'cpu');
+  }
+  return summaries;
+}
+
+type Rounds = Summary['perRound'];
+
+/**
+ * How `ours` compares with `other` (another variant of the same platform and scenario), paired per
+ * round and the median taken over the rounds: by `rps`, ours / other's; by `cpu` (CPU per request
+ * of the app and redis-server), other's / ours, i.e. the throughput ratio where CPU is the limit.
+ */
+export function pairedRatio(ours: Summary, other: Summary, by: 'rps' | 'cpu'): number {
+  return by === 'rps'
+    ? pairedMedian(ours, other, (a, b, i) => a.rps[i] / b.rps[i])
+    : pairedMedian(ours, other, (a, b, i) => b.cpu[i] / a.cpu[i]);
+}
+
+/** Median over the rounds of ours' app CPU per request minus other's in the same round, µs. */
+export function pairedAppCpuDifference(ours: Summary, other: Summary): number {
+  return pairedMedian(ours, other, (a, b, i) => a.appCpu[i] - b.appCpu[i]);
+}
+
+/** Median over the rounds both ran of `compare` on their figures of round `i`. */
+function pairedMedian(ours: Summary, other: Summary, compare: (a: Rounds, b: Rounds, i: number) => number): number {
+  const rounds = Math.min(ours.perRound.rps.length, other.perRound.rps.length);
+  const values: number[] = [];
+  for (let i = 0; i < rounds; i++) values.push(compare(ours.perRound, other.perRound, i));
+  return median(values);
 }

@@ -1,6 +1,6 @@
 import type { BenchOptions } from '../harness/bench.options.js';
 import { SCENARIOS, type ScenarioName } from '../harness/scenarios.js';
-import type { Summary } from '../harness/summary.js';
+import { pairedAppCpuDifference, pairedRatio, type Summary } from '../harness/summary.js';
 import type { GuardMicroResults } from '../micro/guard.micro.js';
 import type { MicroResults } from '../micro/memory-storage.micro.js';
 import type { RedisCpuResults } from '../micro/redis-script.micro.js';
@@ -44,14 +44,11 @@ function check(value: number | undefined, ok: (value: number) => boolean, unavai
   return ok(value) ? 'yes' : 'no';
 }
 
-/** CPU µs per request of a variant, its own and redis-server's. */
-const cpuOf = (s?: Summary): number => (s ? s.cpuPerRequest + s.redisCpuPerRequest : Number.NaN);
-
 /** A "`ours` >= `minimum`x `other`" target, by throughput and by CPU per request. */
 function ratioTarget(target: string, minimum: number, ours?: Summary, other?: Summary): TargetRow {
   const unavailable = ours?.unavailable ?? other?.unavailable;
-  const byRps = ours && other ? ours.rps / other.rps : Number.NaN;
-  const byCpu = cpuOf(other) / cpuOf(ours);
+  const byRps = ours && other ? pairedRatio(ours, other, 'rps') : Number.NaN;
+  const byCpu = ours && other ? pairedRatio(ours, other, 'cpu') : Number.NaN;
   return {
     target,
     measured: unavailable ? 'not run' : `${fixed(byRps)}x`,
@@ -71,9 +68,8 @@ function fastifyStackedTargets(stacked: (variant: VariantName) => Summary | unde
   const [memory, bare, control] = [stacked('ratelimit-memory'), stacked('bare'), stacked('noop-guard')];
   const rows: TargetRow[] = [];
   if (memory && bare && control && !memory.unavailable) {
-    const ratio = memory.rps / bare.rps;
-    const controlRatio = control.rps / bare.rps;
-    const [byCpu, controlByCpu] = [cpuOf(bare) / cpuOf(memory), cpuOf(bare) / cpuOf(control)];
+    const [ratio, controlRatio] = [memory.ratio, control.ratio];
+    const [byCpu, controlByCpu] = [memory.cpuRatio, control.cpuRatio];
     const ok = (ours: number, theirs: number) => ours >= 0.92 && theirs - ours <= 0.03;
     rows.push({
       target: 'fastify, stacked: MemoryStorage >= 0.92x bare and within 0.03 of the control',
@@ -91,10 +87,10 @@ function fastifyStackedTargets(stacked: (variant: VariantName) => Summary | unde
   ] as const) {
     const redis = stacked(variant);
     if (!memory || !redis || redis.unavailable) continue;
-    const added = redis.cpuPerRequest - memory.cpuPerRequest;
+    const added = pairedAppCpuDifference(redis, memory);
     rows.push({
       target: `fastify, stacked: app CPU per request, RedisStorage (${client}) <= MemoryStorage + 15 µs`,
-      measured: `+${fixed(added, 1)} µs (${fixed(redis.cpuPerRequest, 1)} against ${fixed(memory.cpuPerRequest, 1)} µs)`,
+      measured: `+${fixed(added, 1)} µs (medians ${fixed(redis.cpuPerRequest, 1)} against ${fixed(memory.cpuPerRequest, 1)} µs)`,
       met: check(added, (v) => v <= 15),
     });
   }
@@ -265,8 +261,10 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
       '`bench/main.ts`.',
     '- Each variant is its own NestJS application process (`bench/variants/variant.main.ts`), listening on 127.0.0.1; ' +
       'the harness process loads it with autocannon (programmatic). Variants are interleaved: every round runs each ' +
-      'scenario once for every variant in turn (A B C ..., A B C ..., ...). Figures are medians over the rounds; the ' +
-      'ratio is to the bare app of the same platform and scenario in the same run.',
+      'scenario once for every variant in turn, in reverse order every other round (A B C, C B A, A B C, ...). ' +
+      'Figures are medians over the rounds. Ratios are paired: the median over the rounds of the ratio within one ' +
+      'round (e.g. MemoryStorage req/s / bare req/s of the same round), so that the speed of the shared VM, which ' +
+      'drifts from round to round, cancels out; likewise app CPU differences between two variants.',
     '- Variants: bare NestJS; a control with a global async guard that only writes the same two headers as ' +
       "nestjs-ratelimit (what any limiter pays for Nest's guard step and the headers); nestjs-ratelimit with " +
       'MemoryStorage and with RedisStorage; @nestjs/throttler with its default storage and with ' +
@@ -310,7 +308,7 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
     '',
     '## Targets (measured, never asserted)',
     '',
-    'Throughput ratios are of median req/s. The same ratios from CPU time per request (the variant process plus ' +
+    'Throughput ratios are paired per round (see Method). The same ratios from CPU time per request (the variant process plus ' +
       'redis-server) are given too: they are what throughput would be where CPU is the limit, and they are much less ' +
       'disturbed by other load on a shared machine than req/s.',
     '',
