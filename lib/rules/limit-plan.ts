@@ -42,17 +42,29 @@ export interface PlanCostFunction {
   checks: readonly number[];
 }
 
+/**
+ * Where a compiled rule keeps the plan of itself alone: one property read instead of a lookup.
+ * A plan depends only on its rules, so every `LimitPlans` may share it.
+ */
+const PLAN_OF_RULE = Symbol('plan of this rule alone');
+
+type WithPlan = CompiledRule & { [PLAN_OF_RULE]?: LimitPlan };
+
 interface PlanNode {
   plan?: LimitPlan;
   next: WeakMap<CompiledRule, PlanNode>;
 }
 
-/** The plans of every combination of selected rules met so far, as a trie keyed by the (long-lived) compiled rules. */
+/**
+ * The plans of every combination of selected rules met so far, as a trie keyed by the (long-lived)
+ * compiled rules; the plan of one rule (most calls) is kept with the rule itself.
+ */
 export class LimitPlans {
   private readonly root: PlanNode = { next: new WeakMap() };
 
   /** The plan of `rules`, built on first use of the combination and cached. */
   planFor(rules: readonly CompiledRule[]): LimitPlan {
+    if (rules.length === 1) return ((rules[0] as WithPlan)[PLAN_OF_RULE] ??= buildPlan(rules));
     let node = this.root;
     for (const rule of rules) {
       let next = node.next.get(rule);

@@ -14,6 +14,10 @@ export class RuleList {
   readonly rules: readonly CompiledRule[];
   private readonly memo = new Map<string, Map<string, CompiledRule | null>>();
   private memoSize = 0;
+  /** The last `select` and its answer. */
+  private lastGroup: string | undefined = undefined;
+  private lastMethod: string | undefined = undefined;
+  private lastRule: CompiledRule | undefined = undefined;
 
   constructor(
     readonly source: RuleSource,
@@ -29,6 +33,17 @@ export class RuleList {
    * frameworks route to GET handlers.
    */
   select(group: string, method: string): CompiledRule | undefined {
+    // The last selection first: a route's callers are mostly of one group and method, and two
+    // string comparisons (usually of the same constants) touch nothing but this list.
+    if (group === this.lastGroup && method === this.lastMethod) return this.lastRule;
+    const rule = this.memoised(group, method);
+    this.lastGroup = group;
+    this.lastMethod = method;
+    this.lastRule = rule;
+    return rule;
+  }
+
+  private memoised(group: string, method: string): CompiledRule | undefined {
     // By group, then method: no key string built per request (both are usually constants with a cached hash).
     let byMethod = this.memo.get(group);
     let rule = byMethod?.get(method);

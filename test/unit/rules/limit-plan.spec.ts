@@ -74,3 +74,18 @@ describe('LimitPlan costs', () => {
     expect(plans.planFor([...rules]).policy).toBe(plan.policy);
   });
 });
+
+describe('LimitPlans.planFor', () => {
+  it('builds the plan of a combination once, and of one rule once for every LimitPlans', () => {
+    const [a, b] = [compiled('^/a', { minute: 5 }), compiled('^/b', { second: 2, hour: 20 })];
+    const plans = new LimitPlans();
+    const pair = plans.planFor([a, b]);
+    expect(plans.planFor([a, b])).toBe(pair);
+    expect(plans.planFor([b, a])).not.toBe(pair); // the order is the headers' order
+    const alone = plans.planFor([b]);
+    expect(alone.applied.map((limit) => limit.name)).toEqual(['second', 'hour']);
+    expect(plans.planFor([b])).toBe(alone);
+    expect(new LimitPlans().planFor([b])).toBe(alone); // a plan depends only on its rules
+    expect(plans.planFor([a]).applied.map((limit) => limit.name)).toEqual(['minute']);
+  });
+});
