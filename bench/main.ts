@@ -12,7 +12,7 @@ import { format, resolveConfig } from 'prettier';
 import { parseOptions, type BenchOptions } from './harness/bench.options.js';
 import { measure } from './harness/measure.js';
 import { RedisServer } from './harness/redis-server.js';
-import { keysScenario, SCENARIOS } from './harness/scenarios.js';
+import { keysScenario, SCENARIOS, type ScenarioName } from './harness/scenarios.js';
 import { inRoundOrder, summarize, type Cell } from './harness/summary.js';
 import { VariantProcess } from './harness/variant-process.js';
 import type { GuardMicroResults } from './micro/guard.micro.js';
@@ -93,45 +93,76 @@ async function warmUp(options: BenchOptions, target: VariantProcess): Promise<vo
 }
 
 async function runPlatform(options: BenchOptions, platform: PlatformName, redis: RedisServer, cells: Cell[]) {
-  const { running, unavailable } = await startVariants(options, platform, redis);
-  try {
-    for (const [variant, reason] of unavailable) {
-      for (const scenario of options.scenarios)
-        cells.push({ platform, scenario, variant, unavailable: reason, samples: [] });
+  const cellOf = new Map<string, Cell>();
+  const cellFor = (variant: VariantName, scenario: ScenarioName, unavailable?: string): Cell => {
+    let cell = cellOf.get(`${variant}/${scenario}`);
+    if (cell === undefined) {
+      cell = { platform, scenario, variant, unavailable, samples: [] };
+      cells.push(cell);
+      cellOf.set(`${variant}/${scenario}`, cell);
     }
-    const cellOf = new Map<string, Cell>();
-    for (const target of running) {
-      for (const scenario of options.scenarios) {
-        const cell: Cell = { platform, scenario, variant: target.variant, samples: [] };
-        cells.push(cell);
-        cellOf.set(`${target.variant}/${scenario}`, cell);
+    return cell;
+  };
+  const start = async () => {
+    const started = await startVariants(options, platform, redis);
+    try {
+      for (const [variant, reason] of started.unavailable) {
+        for (const scenario of options.scenarios) cellFor(variant, scenario, reason);
       }
+      for (const target of started.running) {
+        for (const scenario of options.scenarios) cellFor(target.variant, scenario);
+      }
+      for (const target of started.running) await warmUp(options, target);
+      return started.running;
+    } catch (error) {
+      await Promise.all(started.running.map((target) => target.stop()));
+      throw error;
     }
-    for (const target of running) await warmUp(options, target);
+  };
+  const stop = (running: readonly VariantProcess[]) => Promise.all(running.map((target) => target.stop()));
+  const kept = options.freshProcesses ? undefined : await start();
+  try {
     for (let round = 1; round <= options.rounds; round++) {
-      for (const scenarioName of options.scenarios) {
-        const scenario = SCENARIOS[scenarioName];
-        for (const target of inRoundOrder(running, round)) {
-          const expected = UNLIMITED_VARIANTS.has(target.variant) ? 200 : scenario.limitedStatus;
-          const sample = await measure(
-            target,
-            scenario,
-            expected,
-            { duration: options.duration, connections: options.connections },
-            REDIS_VARIANTS.has(target.variant) ? redis : undefined,
-          );
-          cellOf.get(`${target.variant}/${scenarioName}`)!.samples.push(sample);
-          log(
-            `round ${round}/${options.rounds} ${platform} ${scenarioName} ${target.variant}: ` +
-              `${Math.round(sample.rps)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms, ` +
-              `app CPU ${(sample.cpu / sample.received).toFixed(1)} µs/req` +
-              (sample.unexpected > 0 ? `, ${sample.unexpected} unexpected responses` : ''),
-          );
-        }
+      const running = kept ?? (await start());
+      try {
+        await runRound(options, platform, redis, round, running, cellFor);
+      } finally {
+        if (kept === undefined) await stop(running);
       }
     }
   } finally {
-    await Promise.all(running.map((target) => target.stop()));
+    if (kept !== undefined) await stop(kept);
+  }
+}
+
+/** One round on one platform: every scenario once for every running variant. */
+async function runRound(
+  options: BenchOptions,
+  platform: PlatformName,
+  redis: RedisServer,
+  round: number,
+  running: readonly VariantProcess[],
+  cellFor: (variant: VariantName, scenario: ScenarioName) => Cell,
+): Promise<void> {
+  for (const scenarioName of options.scenarios) {
+    const scenario = SCENARIOS[scenarioName];
+    for (const target of inRoundOrder(running, round)) {
+      const expected = UNLIMITED_VARIANTS.has(target.variant) ? 200 : scenario.limitedStatus;
+      const sample = await measure(
+        target,
+        scenario,
+        expected,
+        { duration: options.duration, connections: options.connections },
+        REDIS_VARIANTS.has(target.variant) ? redis : undefined,
+      );
+      cellFor(target.variant, scenarioName).samples.push(sample);
+      log(
+        `round ${round}/${options.rounds} ${platform} ${scenarioName} ${target.variant}: ` +
+          `${Math.round(sample.rps)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms, ` +
+          `app CPU ${(sample.cpu / sample.received).toFixed(1)} µs/req` +
+          (sample.unexpected > 0 ? `, ${sample.unexpected} unexpected responses` : ''),
+      );
+    }
   }
 }
 

@@ -31,13 +31,20 @@ export interface BenchOptions {
   keys: number;
   /** Record a CPU profile of every variant process (`--cpu-prof`) and summarise it. */
   profile: boolean;
+  /**
+   * Start every variant process anew each round (and warm it up), so that a process that runs slow
+   * or fast for its whole life (JIT, placement on the VM's CPUs) counts in one round only; false:
+   * one process per variant for the whole run (`--same-processes`, and always with `--profile`).
+   */
+  freshProcesses: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [flags]
   --quick              smoke run: 1 round of 0.5 s, short micro-benchmarks, results in bench/.tmp/quick
   --rounds N           interleaved rounds (default 6)
   --duration S         seconds of load per variant, scenario and round (default 2.5)
-  --warmup S           seconds of unrecorded load per variant and scenario first (default 1)
+  --warmup S           seconds of unrecorded load per variant and scenario first (default 1), every round
+  --same-processes     one process per variant for the whole run (default: new processes every round)
   --connections N      concurrent connections (default 10)
   --platforms a,b      ${PLATFORM_NAMES.join(',')}
   --variants a,b       ${VARIANT_NAMES.join(',')} (diagnostic, only when named: ${DIAGNOSTIC_VARIANT_NAMES.join(',')})
@@ -77,6 +84,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     profile: false,
     redisAutoPipelining: false,
     keys: 10_000,
+    freshProcesses: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -119,6 +127,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--profile':
         options.profile = true;
+        options.freshProcesses = false; // one profile per variant
+        break;
+      case '--same-processes':
+        options.freshProcesses = false;
         break;
       default:
         throw new Error(`Unknown flag ${flag}.\n${USAGE}`);

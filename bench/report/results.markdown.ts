@@ -254,7 +254,10 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
     `Packages: ${packages}.`,
     '',
     `Run: ${options.rounds} round(s) x ${options.duration} s per variant, scenario and platform, ${options.connections} ` +
-      `connections, ${options.warmup} s of unrecorded warm-up per variant and scenario; the whole run took ${Math.round(run.elapsed)} s. ` +
+      `connections, ${options.warmup} s of unrecorded warm-up per variant and scenario ` +
+      // Runs from before the option have no `freshProcesses`: one process per variant then.
+      `${options.freshProcesses ? 'in every round (new processes each round)' : 'once (one process per variant for the whole run)'}; ` +
+      `the whole run took ${Math.round(run.elapsed)} s. ` +
       `Redis clients (ioredis, one per process): ${options.redisAutoPipelining ? 'with' : 'without'} \`enableAutoPipelining\`.`,
     '',
     '## Method',
@@ -262,7 +265,9 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
     '- `npm run bench` compiles `lib/` and `bench/` with `tsc -p tsconfig.bench.json` (the same compiler settings as ' +
       '`npm run build`, output in `bench/.tmp/build`), starts one `redis-server` on a free loopback port, then runs ' +
       '`bench/main.ts`.',
-    '- Each variant is its own NestJS application process (`bench/variants/variant.main.ts`), listening on 127.0.0.1; ' +
+    '- Each variant is its own NestJS application process (`bench/variants/variant.main.ts`), listening on 127.0.0.1, ' +
+      'started anew (and warmed up) every round unless `--same-processes`: a process that runs slow or fast for its ' +
+      'whole life (JIT, placement on the CPUs) then weighs in one round only; ' +
       'the harness process loads it with autocannon (programmatic). Variants are interleaved: every round runs each ' +
       'scenario once for every variant in turn, in reverse order every other round (A B C, C B A, A B C, ...). ' +
       'Figures are medians over the rounds. Ratios are paired: the median over the rounds of the ratio within one ' +
@@ -303,7 +308,7 @@ export function resultsMarkdown(run: RunResults, svgFile: string): string {
       '(up to 2x between runs); the heap figure does not.',
     "- @nestjs/throttler's default storage keeps one expiry timestamp per hit and filters the whole list on every " +
       'request, so with a limit that is never reached its cost per request grows with the hits of the window (an ' +
-      'hour here): its `stacked` figures depend on how many hits the run has accumulated.',
+      "hour here): its `stacked` figures depend on how many hits its process has accumulated (one round's, with new processes every round).",
     '- RedisStorage makes one loopback round trip per admitted request (a socket write and read in the app, the ' +
       'script in redis-server on the same 2 CPUs); see [PROFILE.md](PROFILE.md) for what that costs here.',
     '',

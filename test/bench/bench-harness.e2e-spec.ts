@@ -16,7 +16,9 @@ describe('npm run bench -- --quick', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('runs every variant, scenario and adapter and writes RESULTS.md, ratios.svg and results.json', async () => {
-    await run('npm', ['run', 'bench', '--', '--quick', '--duration', '0.3', '--warmup', '0', '--out', out], {
+    // Two rounds: every variant process is started anew for the second one.
+    const flags = ['--quick', '--rounds', '2', '--duration', '0.3', '--warmup', '0', '--out', out];
+    await run('npm', ['run', 'bench', '--', ...flags], {
       maxBuffer: 16 * 2 ** 20,
       timeout: 170_000,
     });
@@ -25,7 +27,11 @@ describe('npm run bench -- --quick', () => {
     expect(results.summaries).toHaveLength(PLATFORM_NAMES.length * 3 * VARIANT_NAMES.length);
     for (const summary of results.summaries) {
       const where = `${summary.variant} on ${summary.platform}, ${summary.scenario}`;
-      expect({ where, unavailable: summary.unavailable }).toEqual({ where, unavailable: undefined });
+      expect({ where, unavailable: summary.unavailable, rounds: summary.rounds }).toEqual({
+        where,
+        unavailable: undefined,
+        rounds: 2,
+      });
       expect({ where, rps: summary.rps > 0, ratio: summary.ratio > 0 }).toEqual({ where, rps: true, ratio: true });
       expect({ where, unexpected: summary.unexpected }).toEqual({ where, unexpected: 0 });
       if (summary.variant.endsWith('redis')) {
@@ -43,7 +49,7 @@ describe('npm run bench -- --quick', () => {
       expect(results.micro[key]).toBeGreaterThan(0);
     }
     const markdown = readFileSync(join(out, 'RESULTS.md'), 'utf8');
-    expect(markdown).toContain('npm run bench -- --quick');
+    expect(markdown).toContain('npm run bench -- --quick --rounds 2');
     expect(markdown).toContain('## Targets (measured, never asserted)');
     expect(readFileSync(join(out, 'ratios.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
     expect(existsSync(join(out, 'ratios.svg'))).toBe(true);
