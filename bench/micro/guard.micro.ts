@@ -35,8 +35,9 @@ import {
   type Identity,
   type RateLimitModuleOptions,
 } from '../../lib/index.js';
-import { ROUTES, UNREACHABLE, userOf, USER_HEADER } from '../variants/bench.routes.js';
+import { UNREACHABLE, userOf, USER_HEADER } from '../variants/bench.routes.js';
 import { throttlerOptions } from '../variants/throttler.variant.js';
+import { limitedCall } from './limited-call.js';
 import { nsPerCall, pairedExtraNs } from './tinybench.js';
 
 /** ns per `canActivate`, by guard and key pattern. */
@@ -119,11 +120,7 @@ type Client = () => ExecutionContext;
 /** What the guards read of an HTTP request (`[req, res, next]`, as the Express and Fastify adapters pass them). */
 function httpClient(user: string): Client {
   const headers = { [USER_HEADER]: user };
-  return () => {
-    const request = { method: 'GET', url: ROUTES.limited, originalUrl: ROUTES.limited, headers };
-    const response = { setHeader: noop, header: noop };
-    return new ExecutionContextHost([request, response, noop], LimitedController, LimitedController.prototype.limited);
-  };
+  return () => limitedCall(LimitedController, headers);
 }
 
 const RESOLVER_ARGS = {};

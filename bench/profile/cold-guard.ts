@@ -11,12 +11,12 @@
 import 'reflect-metadata';
 import { Controller, Get, Module, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Library from '../../lib/index.js';
 import { median } from '../harness/summary.js';
-import { ROUTES, UNREACHABLE, userOf, USER_HEADER } from '../variants/bench.routes.js';
+import { limitedCall } from '../micro/limited-call.js';
+import { UNREACHABLE, userOf, USER_HEADER } from '../variants/bench.routes.js';
 
 /** Calls per loop. */
 const CALLS = 2000;
@@ -57,15 +57,10 @@ async function subjectOf(dir: string): Promise<Subject> {
   return { name: dir, guard: app.get(lib.RateLimitGuard), controller: LimitedController, warm: [], cold: [] };
 }
 
-const noop = () => undefined;
 const headers = { [USER_HEADER]: 'hot-client' };
 
 /** A new context per call, as Nest creates per request. */
-function contextOf(controller: Type<unknown>): ExecutionContext {
-  const request = { method: 'GET', url: ROUTES.limited, originalUrl: ROUTES.limited, headers };
-  const handler = (controller.prototype as { limited: () => string }).limited;
-  return new ExecutionContextHost([request, { setHeader: noop, header: noop }, noop], controller, handler);
-}
+const contextOf = (controller: Type<unknown>): ExecutionContext => limitedCall(controller, headers);
 
 /** CPU ns per iteration of `step`, over `calls` iterations. */
 function nsPer(calls: number, step: () => void): number {
