@@ -13,8 +13,7 @@ const CONTEXT_KINDS: ReadonlyMap<string, ContextKind> = new Map(
 
 /** The kind of `context`, or `undefined` for one rate limiting does not handle. */
 export function contextKindOf(context: ExecutionContext): ContextKind | undefined {
-  const type = context.getType();
-  return type === 'http' ? httpContext : CONTEXT_KINDS.get(type); // HTTP without a map lookup
+  return CONTEXT_KINDS.get(context.getType());
 }
 
 /**
