@@ -9,10 +9,14 @@
  *
  * - `phases`: the guard's steps one by one (PROFILE.md "Where the in-process cost is"): `none` (a
  *   synchronous guard that returns at once), `control` (the control variant's async guard and its two
- *   constant headers), then RateLimitGuard's steps cumulatively, each returning right after it:
+ *   constant headers), `control-counts` (the same guard writing counts that change per request into
+ *   `RateLimit`), then RateLimitGuard's steps cumulatively, each returning right after it:
  *   `identify` (route metadata, rule lists, auth), `select` (rules and plan), `consume` (the
  *   storage call alone), `report` (the engine: storage and `RateLimitInfo`), `const-headers` (the
- *   same, then the control's two constant headers), `full` (the guard as shipped).
+ *   same, then the control's two constant headers), `counts` (the same, then the two headers with
+ *   the engine's counts, built inline: the least the guard could do to write them), `small-counts`
+ *   (the same with counts below 1000, which V8's number-string cache holds), `full` (the guard as
+ *   shipped).
  * - `phases-ab`: `none`, `control`, then the whole guard of two builds of lib/: `A` from
  *   BENCH_AB_BASE (default bench/.tmp/base/lib/index.js, e.g. a copy of bench/.tmp/build made before
  *   a change) and `B` from this build.
@@ -71,6 +75,46 @@ async function control(context: ExecutionContext): Promise<boolean> {
   return true;
 }
 
+/** The two headers with `state` as the `RateLimit` value, on an Express response or a Fastify reply. */
+function headersWith(context: ExecutionContext, policy: string, state: string): void {
+  const response = context.getArgByIndex(1);
+  if (typeof response.setHeader === 'function') {
+    response.setHeader('RateLimit-Policy', policy);
+    response.setHeader('RateLimit', state);
+  } else {
+    response.header('ratelimit-policy', policy);
+    response.header('ratelimit', state);
+  }
+}
+
+/** A count that changes on every request, as a limiter's `remaining` does. */
+let countdown = UNREACHABLE;
+
+/**
+ * The control variant's guard, writing a `RateLimit` value with counts that change per request
+ * (built as the library builds it: prefix, count, `;t=` suffix per member) instead of a constant.
+ */
+async function controlWithCounts(context: ExecutionContext): Promise<boolean> {
+  const left = --countdown;
+  headersWith(
+    context,
+    POLICY,
+    '"second";r=' + left + ';t=1, "minute";r=' + left + ';t=60, "hour";r=' + left + ';t=3600',
+  );
+  return true;
+}
+
+/** The `RateLimit` value of `info`'s limits, built inline; `small`: each count modulo 1000. */
+function countsOf(info: any, policy: any, small: boolean): string {
+  let state = '';
+  for (let i = 0; i < info.limits.length; i++) {
+    const { remaining, reset } = info.limits[i];
+    const prefix = i === 0 ? policy.prefixes[i] : policy.separatedPrefixes[i];
+    state += prefix + (small ? remaining % 1000 : remaining) + ';t=' + reset;
+  }
+  return state;
+}
+
 /** Switches `stage` through `stages` every phase, recording each phase; written at process exit. */
 class PhaseClock {
   stage: string;
@@ -125,7 +169,19 @@ const moduleOptions = (lib: any) => ({
   auth: (context: ExecutionContext) => ({ user: userOfContext(context) }),
 });
 
-const STEPS = ['none', 'control', 'identify', 'select', 'consume', 'report', 'const-headers', 'full'] as const;
+const STEPS = [
+  'none',
+  'control',
+  'control-counts',
+  'identify',
+  'select',
+  'consume',
+  'report',
+  'const-headers',
+  'counts',
+  'small-counts',
+  'full',
+] as const;
 
 /** `phases`: RateLimitGuard's steps one by one, as listed above. */
 export async function phasesVariant(): Promise<ModuleMetadata> {
@@ -141,6 +197,7 @@ export async function phasesVariant(): Promise<ModuleMetadata> {
       const stage = clock.stage;
       if (stage === 'none') return true;
       if (stage === 'control') return control(context);
+      if (stage === 'control-counts') return controlWithCounts(context);
       if (stage === 'full') return this.guard.canActivate(context);
       // RateLimitGuard's steps (its protected hooks and its service), in its order.
       const { guard } = this;
@@ -162,6 +219,9 @@ export async function phasesVariant(): Promise<ModuleMetadata> {
       }
       const info = guard.service.limitByPlan(identity, plan, false, context);
       if (stage === 'const-headers') constantHeaders(context);
+      if (stage === 'counts' || stage === 'small-counts') {
+        headersWith(context, plan.policy.policy, countsOf(info, plan.policy, stage === 'small-counts'));
+      }
       return info.allowed;
     }
   }
