@@ -57,25 +57,7 @@ const LIMITS = { second: UNREACHABLE, minute: UNREACHABLE, hour: UNREACHABLE };
 const POLICY = '"second";q=1000000000;w=1, "minute";q=1000000000;w=60, "hour";q=1000000000;w=3600';
 const STATE = '"second";r=999999999;t=1, "minute";r=999999999;t=60, "hour";r=999999999;t=3600';
 
-/** The control variant's two headers (constant strings), on an Express response or a Fastify reply. */
-function constantHeaders(context: ExecutionContext): void {
-  const response = context.getArgByIndex(1);
-  if (typeof response.setHeader === 'function') {
-    response.setHeader('RateLimit-Policy', POLICY);
-    response.setHeader('RateLimit', STATE);
-  } else {
-    response.header('ratelimit-policy', POLICY);
-    response.header('ratelimit', STATE);
-  }
-}
-
-/** The control variant's guard. */
-async function control(context: ExecutionContext): Promise<boolean> {
-  constantHeaders(context);
-  return true;
-}
-
-/** The two headers with `state` as the `RateLimit` value, on an Express response or a Fastify reply. */
+/** The two headers, with `state` as the `RateLimit` value, on an Express response or a Fastify reply. */
 function headersWith(context: ExecutionContext, policy: string, state: string): void {
   const response = context.getArgByIndex(1);
   if (typeof response.setHeader === 'function') {
@@ -85,6 +67,15 @@ function headersWith(context: ExecutionContext, policy: string, state: string): 
     response.header('ratelimit-policy', policy);
     response.header('ratelimit', state);
   }
+}
+
+/** The control variant's two headers (constant strings). */
+const constantHeaders = (context: ExecutionContext): void => headersWith(context, POLICY, STATE);
+
+/** The control variant's guard. */
+async function control(context: ExecutionContext): Promise<boolean> {
+  constantHeaders(context);
+  return true;
 }
 
 /** A count that changes on every request, as a limiter's `remaining` does. */
