@@ -14,7 +14,7 @@ import { NestFactory } from '@nestjs/core';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Library from '../../lib/index.js';
-import { median } from '../harness/summary.js';
+import { inRoundOrder, median } from '../harness/summary.js';
 import { limitedCall } from '../micro/limited-call.js';
 import { UNREACHABLE, userOf, USER_HEADER } from '../variants/bench.routes.js';
 
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     const warmBase = nsPer(CALLS * 10, () => {
       sink += contextOf(controller) === undefined ? 0 : 1;
     });
-    for (const subject of round % 2 === 0 ? subjects : [...subjects].reverse()) {
+    for (const subject of inRoundOrder(subjects, round + 1)) {
       const call = () => {
         sink += subject.guard.canActivate(contextOf(subject.controller)) === true ? 1 : 0;
       };
